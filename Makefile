@@ -1,0 +1,28 @@
+# fiscald — see README.md. `make run` starts the demo, `make test` installs
+# what the tests need and runs all of them.
+
+GO       ?= go
+DATA     ?= $(CURDIR)/.demo-data
+LISTEN   ?= 127.0.0.1:8480
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+SHARED   := $(abspath $(CURDIR)/../shared)
+
+.PHONY: build run test deps bench clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fiscald ./cmd/fiscald
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fiscalctl ./cmd/fiscalctl
+
+run: build
+	bin/fiscald --demo --data "$(DATA)" --listen "$(LISTEN)"
+
+test: build
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	@if [ -f "$(SHARED)/contract/check_demo_contract.py" ]; then \
+		python3 "$(SHARED)/contract/check_demo_contract.py"; \
+	else echo "demo contract check skipped: $(SHARED) not found"; fi
+
+clean:
+	rm -rf bin

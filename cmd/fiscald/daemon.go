@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/fiscald/fiscald/device"
+	"github.com/fiscald/fiscald/device/signsim"
+	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/fiscal/at"
+	"github.com/fiscald/fiscald/httpapi"
+	"github.com/fiscald/fiscald/internal/config"
+	"github.com/fiscald/fiscald/internal/devicemetrics"
+	"github.com/fiscald/fiscald/journal"
+)
+
+// shutdownGrace bounds the drain on SIGTERM; the whole stop stays within
+// the 10 s a supervisor waits.
+const shutdownGrace = 8 * time.Second
+
+// daemon is the assembled process: every component in dependency order.
+type daemon struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	db    *journal.DB
+	svc   *fiscal.Service
+	api   *httpapi.Server
+	reg   *prometheus.Registry
+	demo  *demo
+	flags flags
+}
+
+// build opens the journal, attaches the devices, restores the service and
+// provisions the CashBoxes.
+func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error) {
+	d := &daemon{cfg: cfg, log: log, reg: prometheus.NewRegistry(), flags: f}
+	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "fiscald_build_info", Help: "Build information.", ConstLabels: prometheus.Labels{"version": version},
+	}, func() float64 { return 1 }))
+
+	d.db, err = journal.Open(filepath.Join(cfg.Data, "journal"), journal.Options{Logger: log, Metrics: journal.NewMetrics(d.reg)})
+	if errors.Is(err, journal.ErrLocked) {
+		return nil, fmt.Errorf("data directory %s is in use by another fiscald", cfg.Data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.db.Close()
+		}
+	}()
+	var specs []fiscal.CashBoxSpec
+	var signerCfgs []config.Signer
+	if f.demo {
+		d.demo, err = openDemo(cfg.Data, f.demoCashboxes)
+		if err != nil {
+			return nil, err
+		}
+		specs, signerCfgs = d.demo.specs(), d.demo.signers()
+	} else {
+		signerCfgs = cfg.Signers
+		if specs, err = cashboxSpecs(cfg); err != nil {
+			return nil, err
+		}
+	}
+	dm := devicemetrics.New(d.reg)
+	var signers []device.Signer
+	for _, sc := range signerCfgs {
+		s, err := signsim.Open(sc.Name, sc.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		signers = append(signers, dm.Wrap(s))
+	}
+	markets := []fiscal.Market{at.New(at.Options{Signers: signers, DeviceDeadline: cfg.DeviceDeadline, Log: log.With("component", "at")})}
+	d.svc, err = fiscal.NewService(fiscal.Options{DB: d.db, Markets: markets, Log: log.With("component", "fiscal"),
+		Metrics: fiscal.NewMetrics(d.reg), Version: version})
+	if err != nil {
+		return nil, err
+	}
+	for _, sp := range specs {
+		cb, created, err := d.svc.Provision(sp)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			log.Info("cashbox provisioned", "cashbox_id", cb.ID, "sandbox", cb.Sandbox)
+		}
+	}
+	var gatherer prometheus.Gatherer = d.reg
+	if cfg.MetricsListen != "" {
+		gatherer = nil
+	}
+	d.api = httpapi.New(httpapi.Options{Service: d.svc, Log: log.With("component", "http"), Registry: d.reg, Gatherer: gatherer,
+		Throttle: httpapi.ThrottleOptions{Failures: cfg.Auth.Failures, Window: cfg.Auth.Window, Block: cfg.Auth.Block}})
+	return d, nil
+}
+
+// cashboxSpecs turns the configuration's CashBoxes into provisioning specs.
+func cashboxSpecs(cfg *config.Config) ([]fiscal.CashBoxSpec, error) {
+	var out []fiscal.CashBoxSpec
+	for _, cb := range cfg.CashBoxes {
+		sp := fiscal.CashBoxSpec{ID: cb.ID, TokenHash: cb.AccessTokenHash, Sandbox: cb.Sandbox}
+		for _, q := range cb.Queues {
+			country, err := fiscal.ParseCountry(q.Country)
+			if err != nil {
+				return nil, err
+			}
+			params, err := json.Marshal(q.AT)
+			if err != nil {
+				return nil, err
+			}
+			sp.Queues = append(sp.Queues, fiscal.QueueSpec{ID: q.ID, Country: country, Params: params})
+		}
+		out = append(out, sp)
+	}
+	return out, nil
+}
+
+// serve binds the listeners, starts the queues and serves until ctx ends,
+// then shuts down in reverse order.
+func (d *daemon) serve(ctx context.Context) error {
+	defer d.db.Close()
+	ln, err := net.Listen("tcp", d.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", d.cfg.Listen, err)
+	}
+	d.svc.Start()
+	srv := d.api.HTTPServer()
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if d.cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", d.cfg.MetricsListen)
+		if err != nil {
+			srv.Close()
+			d.svc.Close()
+			return fmt.Errorf("listen %s: %w", d.cfg.MetricsListen, err)
+		}
+		msrv := metricsServer(d.reg)
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+	}
+	d.log.Info("fiscald listening", "addr", ln.Addr().String(), "version", version)
+	if d.demo != nil {
+		if err := d.demo.writeCredentials(ln.Addr().(*net.TCPAddr)); err != nil {
+			d.log.Error("demo credentials not written", "err", err)
+		}
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	d.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			d.log.Warn("HTTP drain incomplete", "err", err)
+		}
+	}
+	d.svc.Close()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/internal/config"
+)
+
+// demo is the demo's state in the data directory: a secret from which the
+// access tokens derive (the journal stores only their hashes) and the list
+// of demo CashBoxes.
+type demo struct {
+	dir     string
+	secret  []byte
+	entries []demoEntry
+}
+
+// demoEntry is one demo CashBox as listed in demo-credentials.json.
+type demoEntry struct {
+	Market      string `json:"market"`
+	CashBoxID   string `json:"cashboxId"`
+	PosSystemID string `json:"posSystemId"`
+	QueueID     string `json:"queueId"`
+	KassenID    string `json:"kassenId"`
+	Signer      string `json:"signer"`
+}
+
+const (
+	demoSecretFile   = "demo-secret"
+	demoManifestFile = "demo-cashboxes.json"
+	credentialsFile  = "demo-credentials.json"
+)
+
+// openDemo loads the demo state of dir, creating it (and CashBoxes up to n
+// per market) as needed. Existing CashBoxes are always kept.
+func openDemo(dir string, n int) (*demo, error) {
+	d := &demo{dir: dir}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	os.Remove(filepath.Join(dir, credentialsFile)) // never leave stale credentials behind
+	secret, err := os.ReadFile(filepath.Join(dir, demoSecretFile))
+	if errors.Is(err, os.ErrNotExist) {
+		secret = make([]byte, 32)
+		rand.Read(secret)
+		err = writeFileAtomic(filepath.Join(dir, demoSecretFile), secret, 0o600)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo secret: %w", err)
+	}
+	d.secret = secret
+	raw, err := os.ReadFile(filepath.Join(dir, demoManifestFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		if err := json.Unmarshal(raw, &d.entries); err != nil {
+			return nil, fmt.Errorf("%s: %w", demoManifestFile, err)
+		}
+	}
+	added := false
+	for i := d.count("AT"); i < n; i++ {
+		d.entries = append(d.entries, demoEntry{
+			Market: "AT", CashBoxID: fiscal.NewUUID(), PosSystemID: fiscal.NewUUID(), QueueID: fiscal.NewUUID(),
+			KassenID: "fiscald-demo-AT-" + strconv.Itoa(i+1), Signer: "demo-at-" + strconv.Itoa(i+1),
+		})
+		added = true
+	}
+	if added {
+		out, _ := json.MarshalIndent(d.entries, "", "  ")
+		if err := writeFileAtomic(filepath.Join(dir, demoManifestFile), out, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *demo) count(market string) int {
+	n := 0
+	for _, e := range d.entries {
+		if e.Market == market {
+			n++
+		}
+	}
+	return n
+}
+
+// token derives a CashBox's access token from the demo secret.
+func (d *demo) token(cashboxID string) string {
+	m := hmac.New(sha256.New, d.secret)
+	m.Write([]byte("fiscald demo access token\x00" + cashboxID))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// signers are the demo's simulated signature devices, one per CashBox.
+func (d *demo) signers() []config.Signer {
+	var out []config.Signer
+	for _, e := range d.entries {
+		out = append(out, config.Signer{Name: e.Signer, Kind: "simulator", KeyFile: filepath.Join(d.dir, "devices", e.Signer+".pem")})
+	}
+	return out
+}
+
+// specs are the provisioning specs of the demo CashBoxes (sandbox).
+func (d *demo) specs() []fiscal.CashBoxSpec {
+	var out []fiscal.CashBoxSpec
+	for _, e := range d.entries {
+		params, _ := json.Marshal(config.ATParams{KassenID: e.KassenID, Signer: e.Signer, Provider: "AT100"})
+		out = append(out, fiscal.CashBoxSpec{
+			ID: e.CashBoxID, TokenHash: fiscal.HashToken(d.token(e.CashBoxID)), Sandbox: true,
+			Queues: []fiscal.QueueSpec{{ID: e.QueueID, Country: fiscal.AT, Params: params}},
+		})
+	}
+	return out
+}
+
+// writeCredentials writes demo-credentials.json for the bound address.
+func (d *demo) writeCredentials(addr *net.TCPAddr) error {
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	type cred struct {
+		Market      string `json:"market"`
+		CashBoxID   string `json:"cashboxId"`
+		AccessToken string `json:"accessToken"`
+		PosSystemID string `json:"posSystemId"`
+		QueueID     string `json:"queueId"`
+	}
+	out := struct {
+		BaseURL   string `json:"baseUrl"`
+		CashBoxes []cred `json:"cashboxes"`
+	}{BaseURL: "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/v2"}
+	for _, e := range d.entries {
+		out.CashBoxes = append(out.CashBoxes, cred{Market: e.Market, CashBoxID: e.CashBoxID, AccessToken: d.token(e.CashBoxID), PosSystemID: e.PosSystemID, QueueID: e.QueueID})
+	}
+	b, err := json.MarshalIndent(&out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(d.dir, credentialsFile), append(b, '\n'), 0o600)
+}
+
+// writeFileAtomic writes a file so that readers see the old or the new
+// content, never a part.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

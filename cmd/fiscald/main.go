@@ -1,0 +1,108 @@
+// Command fiscald is the fiscalization daemon: it serves the POS System API
+// v2 to the POS terminals of a store, signs receipts with the configured
+// signature devices and journals them durably.
+//
+//	fiscald --config /etc/fiscald/fiscald.yaml
+//	fiscald --demo --data DIR --listen 127.0.0.1:8480 [--demo-cashboxes N]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Europe/Vienna must load on hosts without zoneinfo
+
+	"github.com/fiscald/fiscald/internal/config"
+)
+
+// version is set by the build (-ldflags "-X main.version=…").
+var version = "0.1.0-dev"
+
+// flags are the command line. The configuration file holds everything
+// else; the demo needs only these.
+type flags struct {
+	configPath    string
+	demo          bool
+	data          string
+	listen        string
+	metricsListen string
+	demoCashboxes int
+	logLevel      string
+	authFailures  int
+}
+
+func main() {
+	var f flags
+	fs := flag.NewFlagSet("fiscald", flag.ExitOnError)
+	fs.StringVar(&f.configPath, "config", "", "configuration file (YAML)")
+	fs.BoolVar(&f.demo, "demo", false, "run the demo: simulated devices and demo CashBoxes in --data")
+	fs.StringVar(&f.data, "data", "", "data directory (demo)")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8480", "API listen address (demo)")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", "separate /metrics listen address")
+	fs.IntVar(&f.demoCashboxes, "demo-cashboxes", 1, "demo CashBoxes per market (demo)")
+	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
+	fs.IntVar(&f.authFailures, "auth-fail-limit", 0, "failed authentications per minute that block a source address (default 10)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Parse(os.Args[1:])
+	if *showVersion {
+		fmt.Println("fiscald", version)
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, f); err != nil {
+		fmt.Fprintln(os.Stderr, "fiscald:", err)
+		os.Exit(1)
+	}
+}
+
+// run builds the daemon from the flags and serves until ctx ends.
+func run(ctx context.Context, f flags) error {
+	var cfg *config.Config
+	switch {
+	case f.demo && f.configPath != "":
+		return errors.New("--demo and --config exclude each other")
+	case f.demo:
+		if f.data == "" {
+			return errors.New("--demo needs --data DIR")
+		}
+		if f.demoCashboxes < 1 || f.demoCashboxes > 1000 {
+			return errors.New("--demo-cashboxes must be between 1 and 1000")
+		}
+		cfg = &config.Config{Listen: f.listen, Data: f.data, LogLevel: "info"}
+	case f.configPath != "":
+		c, err := config.Load(f.configPath)
+		if err != nil {
+			return err
+		}
+		cfg = c
+	default:
+		return config.ErrNoConfig
+	}
+	if f.metricsListen != "" {
+		cfg.MetricsListen = f.metricsListen
+	}
+	if f.logLevel != "" {
+		cfg.LogLevel = f.logLevel
+	}
+	if f.authFailures > 0 {
+		cfg.Auth.Failures = f.authFailures
+	}
+	log := newLogger(cfg.LogLevel)
+	d, err := build(cfg, f, log)
+	if err != nil {
+		return err
+	}
+	return d.serve(ctx)
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

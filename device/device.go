@@ -1,0 +1,55 @@
+// Package device is the hardware contract of fiscald: the small role
+// interfaces the fiscal core depends on, the identity and health values
+// drivers report, and the sentinel errors callers branch on.
+//
+// It imports nothing but the standard library, so drivers (which implement
+// these interfaces) and the fiscal core (which consumes them) never see each
+// other; cmd/fiscald joins them.
+package device
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors. Drivers wrap them with %w so callers can use errors.Is.
+var (
+	// ErrUnavailable means the device cannot be reached right now (removed,
+	// powered off, session lost). The caller may retry later.
+	ErrUnavailable = errors.New("device: unavailable")
+	// ErrTimeout means the device did not answer within the caller's deadline.
+	ErrTimeout = errors.New("device: timeout")
+	// ErrAuth means the device refused the credentials (wrong or locked PIN).
+	// It is never retried automatically.
+	ErrAuth = errors.New("device: authentication failed")
+)
+
+// Signer is a signature creation unit: a smart card, an HSM key or the
+// simulator. It signs digests the host computed, so the device never sees
+// receipt data.
+//
+// Implementations are safe for concurrent use.
+type Signer interface {
+	// Sign signs a SHA-256 digest with the device's ECDSA P-256 key and
+	// returns the raw signature r‖s (64 bytes, each half big-endian and
+	// left-padded), the form JWS uses. It honours ctx's deadline.
+	Sign(ctx context.Context, digest []byte) ([]byte, error)
+	// Identity describes the device. It is cached at provisioning, so it is
+	// available while the device is unreachable.
+	Identity() SignerIdentity
+}
+
+// SignerIdentity is what a market needs to know about a signer without
+// talking to it.
+type SignerIdentity struct {
+	// Name is the configured device name, unique within one daemon; it is
+	// the value of the "device" label on metrics.
+	Name string
+	// Kind is the driver: "simulator" or "pkcs11".
+	Kind string
+	// CertificateDER is the device certificate (X.509, DER). Empty for a
+	// key registered as a bare public key.
+	CertificateDER []byte
+	// PublicKeyDER is the SubjectPublicKeyInfo of the signing key.
+	PublicKeyDER []byte
+}

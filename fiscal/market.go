@@ -1,0 +1,109 @@
+package fiscal
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/fiscald/fiscald/httpapi/wire"
+)
+
+// Market is one country's fiscal rules. cmd/fiscald constructs the markets
+// it supports (with the signature devices they may use) and passes them to
+// NewService, so this package never imports a market.
+type Market interface {
+	// Country is the country whose case values this market handles.
+	Country() Country
+	// Provision turns the market parameters of a new queue (from the YAML
+	// configuration or the demo) into the configuration stored with the
+	// queue, creating whatever secrets it needs (AT: the AES key).
+	Provision(queueID string, params []byte) (config []byte, err error)
+	// OpenRegister restores a queue's register from its stored
+	// configuration and the state its last queue item recorded (nil for a
+	// queue without items).
+	OpenRegister(queueID string, config, state []byte) (Register, error)
+	// JournalTypes lists the market export types (ftJournalType values,
+	// version nibble 0) this market serves.
+	JournalTypes() []uint64
+}
+
+// Register is a market's state machine for one queue. Its queue calls it
+// from one goroutine at a time; Status may be called concurrently.
+//
+// Fiscalize computes a receipt without changing the register; Commit adopts
+// the result once the journal has applied the queue item. A result that was
+// never committed (storage failure) leaves the register as it was, except
+// for numbers that were consumed (a payload that left the process) which the
+// register must never hand out again.
+type Register interface {
+	// Identification is the legal id of the register to print
+	// (ftCashBoxIdentification; AT: the Kassen-ID).
+	Identification() string
+	// Fiscalize makes the market's receipt for one validated request.
+	Fiscalize(ctx context.Context, in *Input) (*Result, error)
+	// Commit adopts a result after its queue item was applied, also a
+	// result with Error set (it may have consumed receipt numbers).
+	Commit(r *Result)
+	// Status reports the market's part of ftState at time now and an
+	// optional ftStateData object (JSON).
+	Status(now time.Time) (local uint16, global uint32, data []byte)
+	// Export writes a market export (journalType without version nibble)
+	// of the given queue items to w, which is a spool file; it returns the
+	// file name a client should save it under and the content type.
+	Export(ctx context.Context, w io.Writer, journalType uint64, items ItemSource) (filename, contentType string, err error)
+	// Info describes the register for the configuration journal (type
+	// 255), without secrets.
+	Info() map[string]any
+}
+
+// ItemSource streams the market data of a range of queue items in order.
+type ItemSource func(fn func(MarketItem) error) error
+
+// MarketItem is the market's record of one queue item, as it stored it.
+type MarketItem struct {
+	Row    uint64
+	Moment time.Time
+	Data   []byte // Result.Data of the item; nil if the market stored none
+}
+
+// Input is one receipt for the market to fiscalize.
+type Input struct {
+	Request *wire.ReceiptRequest
+	Case    CaseValue
+	// Moment is the processing time (ftReceiptMoment).
+	Moment time.Time
+	// Numerator is the queue's receipt counter this receipt takes if it
+	// becomes a receipt; the market prints it in ftReceiptIdentification.
+	Numerator uint64
+	// Row is the ftQueueRow of the queue item.
+	Row uint64
+	// Started reports whether the queue's initial operation was done.
+	Started bool
+}
+
+// Result is the market's answer for one receipt.
+type Result struct {
+	// Receipt is set when a receipt was made (the numerator is consumed).
+	Receipt bool
+	// Error, if not empty, makes the item a receipt error (ftState
+	// …EEEE_EEEE) with this reason; nothing was fiscalized.
+	Error string
+	// Identification is ftReceiptIdentification.
+	Identification string
+	Signatures     []wire.SignatureItem
+	// Local and Global are the market's part of ftState after the receipt.
+	Local  uint16
+	Global uint32
+	// StateData is an optional ftStateData object (JSON).
+	StateData []byte
+	// Kind names what was made, for metrics and logs ("standard", "null"…).
+	Kind string
+	// Data is the market's record of the receipt (JSON), stored with the
+	// queue item and handed back to Export.
+	Data []byte
+	// State is the register's state after the receipt (JSON), stored with
+	// the queue item and handed to OpenRegister on restart.
+	State []byte
+	// Notes are action-journal messages about this receipt.
+	Notes []string
+}

@@ -1,0 +1,209 @@
+package fiscal
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"sync"
+
+	"github.com/fiscald/fiscald/journal"
+)
+
+// Outcome is the final answer of an operation: what the client receives,
+// byte for byte, on the first call and on every replay.
+type Outcome struct {
+	Status int
+	Body   []byte
+	// Problem marks a problem document (application/problem+json).
+	Problem bool
+}
+
+// Replayable says how an endpoint treats repeated operation ids (§3.4).
+type Replayable bool
+
+const (
+	// Stored endpoints (/sign, /pay, /issue) keep the outcome and replay it.
+	Stored Replayable = true
+	// Fresh endpoints (/echo, /journal) keep only the (id, digest) pair so
+	// that reuse with another body is a conflict, and compute afresh.
+	Fresh Replayable = false
+)
+
+// OpKey identifies an operation: the same id under another CashBox is
+// another operation.
+type OpKey struct {
+	CashBox string
+	ID      string
+}
+
+// Operation is an operation being executed. The function passed to
+// Service.Do receives it and, for queue work, passes it on so that the queue
+// stores the outcome in the same batch as the queue item.
+type Operation struct {
+	key    OpKey
+	digest [32]byte
+	done   chan struct{}
+	out    Outcome
+	err    error
+	// stored is set when the queue wrote the outcome in its own batch.
+	stored bool
+}
+
+// Key returns the operation's key.
+func (o *Operation) Key() OpKey { return o.key }
+
+// operations tracks operations in flight so that a retry waits for the first
+// attempt instead of running twice.
+type operations struct {
+	mu     sync.Mutex
+	flight map[OpKey]*Operation
+}
+
+// opRecordKey is cashbox UUID (16 bytes) ‖ operation id.
+func opRecordKey(k OpKey) []byte {
+	id, _ := journal.ParseChainID(k.CashBox)
+	return append(id[:], k.ID...)
+}
+
+// encodeOpRecord is version(1) ‖ digest(32) ‖ status(2) ‖ flags(1) ‖ body.
+// Status 0 records only the (id, digest) pair of a fresh endpoint.
+func encodeOpRecord(digest [32]byte, out Outcome) []byte {
+	b := make([]byte, 0, 36+len(out.Body))
+	b = append(b, 1)
+	b = append(b, digest[:]...)
+	b = binary.BigEndian.AppendUint16(b, uint16(out.Status))
+	var flags byte
+	if out.Problem {
+		flags = 1
+	}
+	b = append(b, flags)
+	return append(b, out.Body...)
+}
+
+func decodeOpRecord(b []byte) (digest [32]byte, out Outcome, err error) {
+	if len(b) < 36 || b[0] != 1 {
+		return digest, out, errors.New("fiscal: malformed operation record")
+	}
+	copy(digest[:], b[1:33])
+	out.Status = int(binary.BigEndian.Uint16(b[33:35]))
+	out.Problem = b[35]&1 != 0
+	out.Body = b[36:]
+	return digest, out, nil
+}
+
+// Do runs fn once per operation (§3). A new operation id runs fn; the same id
+// and digest while fn runs waits for it; afterwards it returns the stored
+// outcome (replay = true). Another digest under the same id is ErrConflict.
+//
+// fn returns either an Outcome to keep (it is stored here unless the queue
+// already stored it) or an error: then nothing is stored and a retry runs
+// again. For Fresh endpoints fn runs on every call and only the pair is kept.
+func (s *Service) Do(ctx context.Context, key OpKey, digest [32]byte, mode Replayable, fn func(*Operation) (Outcome, error)) (Outcome, bool, error) {
+	for {
+		op, owner, replay, err := s.begin(key, digest, mode)
+		if err != nil {
+			return Outcome{}, false, err
+		}
+		if replay != nil {
+			s.metrics.replay(mode)
+			return *replay, true, nil
+		}
+		if owner {
+			return s.execute(op, mode, fn)
+		}
+		select {
+		case <-op.done:
+		case <-ctx.Done():
+			return Outcome{}, false, ctx.Err()
+		}
+		if op.err != nil {
+			// The first attempt ended without an outcome; this call is a
+			// retry and runs the operation anew.
+			continue
+		}
+		s.metrics.replay(mode)
+		return op.out, true, nil
+	}
+}
+
+// begin looks the operation up. It returns a stored outcome to replay, an
+// operation in flight to wait for (owner false), or a new operation the
+// caller now owns and must settle.
+func (s *Service) begin(key OpKey, digest [32]byte, mode Replayable) (op *Operation, owner bool, replay *Outcome, err error) {
+	s.ops.mu.Lock()
+	defer s.ops.mu.Unlock()
+	if op, ok := s.ops.flight[key]; ok {
+		if op.digest != digest {
+			s.metrics.conflict(mode)
+			return nil, false, nil, ErrConflict
+		}
+		return op, false, nil, nil
+	}
+	rec, err := s.db.Get(nsOperation, opRecordKey(key))
+	switch {
+	case err == nil:
+		d, out, derr := decodeOpRecord(rec)
+		if derr != nil {
+			return nil, false, nil, &Error{Code: CodeInternal, Detail: "operation record unreadable", Err: derr}
+		}
+		if d != digest {
+			s.metrics.conflict(mode)
+			return nil, false, nil, ErrConflict
+		}
+		if mode == Stored && out.Status != 0 {
+			return nil, false, &out, nil
+		}
+	case !errors.Is(err, journal.ErrNotFound):
+		return nil, false, nil, &Error{Code: CodeStorage, Detail: "operation records cannot be read", Err: err}
+	}
+	op = &Operation{key: key, digest: digest, done: make(chan struct{})}
+	s.ops.flight[key] = op
+	return op, true, nil, nil
+}
+
+// execute runs fn for an operation this goroutine owns and settles it, also
+// when fn panics (the panic continues to the HTTP layer's recovery).
+func (s *Service) execute(op *Operation, mode Replayable, fn func(*Operation) (Outcome, error)) (out Outcome, replay bool, err error) {
+	settled := false
+	defer func() {
+		if !settled {
+			s.settle(op, Outcome{}, &Error{Code: CodeInternal, Detail: "operation aborted"})
+		}
+	}()
+	out, err = fn(op)
+	if err == nil && !op.stored {
+		err = s.storeOutcome(op, mode, out)
+	}
+	settled = true
+	s.settle(op, out, err)
+	if err != nil {
+		return Outcome{}, false, err
+	}
+	return out, false, nil
+}
+
+// settle publishes an operation's result to its waiters and forgets it.
+func (s *Service) settle(op *Operation, out Outcome, err error) {
+	op.out, op.err = out, err
+	s.ops.mu.Lock()
+	delete(s.ops.flight, op.key)
+	s.ops.mu.Unlock()
+	close(op.done)
+}
+
+// storeOutcome keeps an outcome (or, for fresh endpoints, only the pair).
+func (s *Service) storeOutcome(op *Operation, mode Replayable, out Outcome) error {
+	b := s.db.NewBatch()
+	if mode == Fresh {
+		b.Set(nsOperation, opRecordKey(op.key), encodeOpRecord(op.digest, Outcome{}))
+		if err := b.CommitNoSync(); err != nil {
+			return &Error{Code: CodeStorage, Detail: "operation record not written", Err: err}
+		}
+		return nil
+	}
+	b.Set(nsOperation, opRecordKey(op.key), encodeOpRecord(op.digest, out))
+	if err := b.Commit(); err != nil {
+		return &Error{Code: CodeStorage, Detail: "operation record not written", Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,383 @@
+package fiscal
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/fiscald/fiscald/httpapi/wire"
+	"github.com/fiscald/fiscald/journal"
+)
+
+// Queue is the append-only fiscal chain of one CashBox and one market. One
+// goroutine (run) owns it: requests are processed strictly in arrival order,
+// and receipt n+1 may be made while receipt n is still being synced.
+type Queue struct {
+	ID      string
+	Country Country
+	CashBox *CashBox
+
+	chain journal.ChainID
+	reg   Register
+	svc   *Service
+	jobs  chan *job
+
+	closeOnce sync.Once
+	// st is owned by the worker goroutine.
+	st queueState
+	// lastState is the market state the last queue item stored; items the
+	// market did not see store it again, so the newest item always holds
+	// the state to restore.
+	lastState []byte
+	// pub is a copy of st for concurrent readers (echo, exports).
+	mu  sync.Mutex
+	pub queueState
+}
+
+// queueState is the generic, market-independent state of a queue. It is
+// stored with every queue item.
+type queueState struct {
+	Row         uint64    `json:"row"`
+	Numerator   uint64    `json:"numerator"`
+	Started     bool      `json:"started"`
+	Stopped     bool      `json:"stopped"`
+	LateSigning bool      `json:"lateSigning"`
+	LastMoment  time.Time `json:"lastReceiptMoment"`
+}
+
+// job is one /sign request handed to the queue worker.
+type job struct {
+	op          *Operation
+	req         *wire.ReceiptRequest
+	cv          CaseValue
+	raw         []byte
+	posSystemID string
+	notes       []string
+	reply       chan jobReply
+}
+
+// jobReply is the worker's answer: the outcome and the applied batch the
+// caller waits on before acknowledging.
+type jobReply struct {
+	out   Outcome
+	batch *journal.Batch
+	err   error
+}
+
+func (q *Queue) publish() {
+	q.mu.Lock()
+	q.pub = q.st
+	q.mu.Unlock()
+}
+
+func (q *Queue) snapshot() queueState {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pub
+}
+
+// Identification is the register's legal id (ftCashBoxIdentification).
+func (q *Queue) Identification() string { return q.reg.Identification() }
+
+// State returns the queue's current ftState.
+func (q *Queue) State(now time.Time) uint64 {
+	st := q.snapshot()
+	local, global, _ := q.reg.Status(now)
+	return StateValue(q.Country, local, q.globalState(st, global))
+}
+
+func (q *Queue) globalState(st queueState, market uint32) uint32 {
+	if !st.Started || st.Stopped {
+		return StateOutOfOperation
+	}
+	if st.LateSigning {
+		market |= StateLateSigning
+	}
+	return market
+}
+
+// Register returns the queue's market register.
+func (q *Queue) Register() Register { return q.reg }
+
+func (q *Queue) close() { q.closeOnce.Do(func() { close(q.jobs) }) }
+
+// submit hands a job to the worker and waits for its outcome to be durable.
+// It never gives up half-way: once handed over, the job's result is waited
+// for even if the client went away, so that the operation settles.
+func (q *Queue) submit(j *job) (Outcome, error) {
+	j.reply = make(chan jobReply, 1)
+	q.svc.metrics.queued(q.Country, 1)
+	select {
+	case q.jobs <- j:
+	default:
+		q.svc.metrics.queued(q.Country, -1)
+		return Outcome{}, &Error{Code: CodeStorage, Detail: "the queue is overloaded; retry with the same operation id"}
+	}
+	r := <-j.reply
+	if r.err != nil {
+		return Outcome{}, r.err
+	}
+	if r.batch != nil {
+		if err := r.batch.Wait(); err != nil {
+			return Outcome{}, &Error{Code: CodeStorage, Detail: "queue item not synced", Err: err}
+		}
+	}
+	return r.out, nil
+}
+
+// run is the queue's worker loop.
+func (q *Queue) run() {
+	for j := range q.jobs {
+		q.svc.metrics.queued(q.Country, -1)
+		j.reply <- q.handle(j)
+	}
+}
+
+// handle processes one job and applies its batch.
+func (q *Queue) handle(j *job) (reply jobReply) {
+	defer func() {
+		if r := recover(); r != nil {
+			q.svc.log.Error("queue worker panic", "queue", q.ID, "panic", r)
+			reply = jobReply{err: &Error{Code: CodeInternal, Detail: "receipt processing failed", Err: fmt.Errorf("panic: %v", r)}}
+		}
+	}()
+	if j.cv.Flags&FlagReceiptRequested != 0 {
+		return q.requested(j)
+	}
+	now := q.svc.now().UTC()
+	st := q.st
+	st.Row++
+	item := itemDraft{id: newUUID(), row: st.Row, moment: now}
+	var res *Result
+	switch {
+	case st.Stopped:
+		item.fail(StateOutOfOperation, "Out of operation", "the queue was stopped by an out-of-operation receipt; it accepts only /journal")
+	case !st.Started && j.cv.Case != CaseInitialOperation:
+		item.fail(StateOutOfOperation, "Out of operation", "the queue has not been started: send the initial-operation receipt (case 0x4001) first")
+	case st.Started && j.cv.Case == CaseInitialOperation:
+		item.fail(StateError, "Receipt error", "the queue is already started; a second initial-operation receipt is not allowed")
+	default:
+		if reason := q.checkReferences(j); reason != "" {
+			item.fail(StateError, "Receipt error", reason)
+			break
+		}
+		if j.cv.Flags&(FlagLateSigning|FlagHandwritten) == 0 && j.req.ReceiptMoment.Time.Before(st.LastMoment) {
+			j.notes = append(j.notes, "cbReceiptMoment is earlier than the previous receipt's without the late-signing or handwritten flag")
+		}
+		in := &Input{Request: j.req, Case: j.cv, Moment: now, Numerator: st.Numerator + 1, Row: st.Row, Started: st.Started}
+		var err error
+		res, err = q.reg.Fiscalize(context.Background(), in)
+		if err != nil {
+			return jobReply{err: &Error{Code: CodeInternal, Detail: "the market could not process the receipt", Err: err}}
+		}
+		if res.Error != "" {
+			item.fail(StateError, "Receipt error", res.Error)
+			break
+		}
+		q.advance(&st, j, res)
+	}
+	return q.commit(j, st, item, res)
+}
+
+// advance applies a successful receipt to the generic queue state.
+func (q *Queue) advance(st *queueState, j *job, res *Result) {
+	if res.Receipt {
+		st.Numerator++
+	}
+	switch j.cv.Case {
+	case CaseInitialOperation:
+		st.Started = true
+	case CaseOutOfOperation:
+		st.Stopped = true
+	case CaseZeroReceipt:
+		st.LateSigning = false
+	}
+	if j.cv.Flags&(FlagLateSigning|FlagHandwritten) != 0 {
+		st.LateSigning = true
+	}
+	st.LastMoment = j.req.ReceiptMoment.Time
+}
+
+// itemDraft collects the generic parts of a queue item's response.
+type itemDraft struct {
+	id      string
+	row     uint64
+	moment  time.Time
+	state   uint32 // StateError / StateOutOfOperation when failed
+	caption string
+	reason  string
+}
+
+func (d *itemDraft) fail(state uint32, caption, reason string) {
+	d.state, d.caption, d.reason = state, caption, reason
+}
+
+// checkReferences is R4's queue part: a referenced receipt must exist in
+// this queue and must not be voided already.
+func (q *Queue) checkReferences(j *job) string {
+	for _, ref := range j.req.PreviousReceiptReferences {
+		v, err := q.svc.db.Get(nsRef, refKey(q.chain, ref))
+		if err != nil {
+			return fmt.Sprintf("cbPreviousReceiptReference %q: no signed receipt with this reference exists in this CashBox", ref)
+		}
+		if len(v) == 9 && v[8]&refFlagVoided != 0 && (j.cv.Flags&(FlagVoid|FlagRefund) != 0) {
+			return fmt.Sprintf("cbPreviousReceiptReference %q: that receipt was already voided", ref)
+		}
+	}
+	return ""
+}
+
+// commit builds the response and the batch, applies it, and adopts the new
+// state.
+func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobReply {
+	resp := q.response(j, st, item, res)
+	body := resp.AppendJSON(make([]byte, 0, 1024))
+	b := q.svc.db.NewBatch()
+	entry := q.encodeItem(j, st, item, res, body)
+	seq, _, err := b.Append(q.chain, KindQueueItem, item.moment, entry)
+	if err != nil {
+		b.Discard()
+		return jobReply{err: &Error{Code: CodeStorage, Detail: "queue item not written", Err: err}}
+	}
+	notes := j.notes
+	if res != nil {
+		notes = append(notes, res.Notes...)
+	}
+	for _, n := range notes {
+		if _, _, err := b.Append(q.chain, KindAction, item.moment, encodeAction(q.ID, item.id, item.moment, "note", n)); err != nil {
+			b.Discard()
+			return jobReply{err: &Error{Code: CodeStorage, Detail: "action journal not written", Err: err}}
+		}
+	}
+	var seqb [9]byte
+	binary.BigEndian.PutUint64(seqb[:8], seq)
+	b.Set(nsQueueHead, q.chain[:], seqb[:8])
+	if res != nil && item.state == 0 && res.Receipt {
+		b.Set(nsRef, refKey(q.chain, j.req.ReceiptReference), seqb[:])
+		b.Set(nsRequested, requestedKey(q.chain, j.req), seqb[:8])
+		if j.cv.Flags&FlagVoid != 0 {
+			var voided [9]byte
+			for _, ref := range j.req.PreviousReceiptReferences {
+				if v, err := q.svc.db.Get(nsRef, refKey(q.chain, ref)); err == nil && len(v) == 9 {
+					copy(voided[:], v)
+					voided[8] |= refFlagVoided
+					b.Set(nsRef, refKey(q.chain, ref), voided[:])
+				}
+			}
+		}
+	}
+	out := Outcome{Status: 200, Body: body}
+	b.Set(nsOperation, opRecordKey(j.op.key), encodeOpRecord(j.op.digest, out))
+	if err := b.Apply(); err != nil {
+		b.Discard()
+		return jobReply{err: &Error{Code: CodeStorage, Detail: "queue item not written", Err: err}}
+	}
+	j.op.stored = true
+	if res != nil {
+		q.reg.Commit(res)
+		q.lastState = q.marketState(res)
+	}
+	q.st = st
+	q.publish()
+	q.svc.metrics.receipt(q.Country, j.cv.Case, item.state, res)
+	return jobReply{out: out, batch: b}
+}
+
+// response builds the ReceiptResponse of a queue item.
+func (q *Queue) response(j *job, st queueState, item itemDraft, res *Result) *wire.ReceiptResponse {
+	r := &wire.ReceiptResponse{
+		QueueID:               q.ID,
+		QueueItemID:           item.id,
+		QueueRow:              int64(item.row),
+		CashBoxID:             q.CashBox.ID,
+		CashBoxIdentification: q.reg.Identification(),
+		ReceiptReference:      j.req.ReceiptReference,
+		TerminalID:            j.req.TerminalID,
+		ReceiptMoment:         item.moment,
+		Signatures:            []wire.SignatureItem{},
+	}
+	if item.state != 0 {
+		r.State = StateValue(q.Country, 0, item.state)
+		r.Signatures = append(r.Signatures, wire.SignatureItem{
+			Format:  1,
+			Type:    uint64(q.Country)<<48 | 0x2000_0000_3000,
+			Caption: item.caption,
+			Data:    item.reason,
+		})
+		return r
+	}
+	r.ReceiptIdentification = res.Identification
+	r.Signatures = append(r.Signatures, res.Signatures...)
+	r.State = StateValue(q.Country, res.Local, q.globalState(st, res.Global))
+	if len(res.StateData) > 0 {
+		if v, err := wire.Parse(res.StateData); err == nil {
+			r.StateData = v
+		}
+	}
+	return r
+}
+
+// requested answers a receipt-requested call (§7.3) from the index; it makes
+// no queue item.
+func (q *Queue) requested(j *job) jobReply {
+	var out Outcome
+	v, err := q.svc.db.Get(nsRequested, requestedKey(q.chain, j.req))
+	if err == nil && len(v) == 8 {
+		e, err := q.svc.db.Entry(q.chain, binary.BigEndian.Uint64(v))
+		var it storedItem
+		if err == nil && json.Unmarshal(e.Body, &it) == nil {
+			out = Outcome{Status: 200, Body: []byte(it.Response)}
+		}
+	}
+	if out.Status == 0 {
+		r := &wire.ReceiptResponse{
+			QueueID: q.ID, QueueItemID: newUUID(), QueueRow: int64(q.st.Row), CashBoxID: q.CashBox.ID,
+			CashBoxIdentification: q.reg.Identification(), ReceiptReference: j.req.ReceiptReference,
+			TerminalID: j.req.TerminalID, ReceiptMoment: q.svc.now().UTC(),
+			State: StateValue(q.Country, 0, StateFail),
+			Signatures: []wire.SignatureItem{{Format: 1, Type: uint64(q.Country)<<48 | 0x2000_0000_3000,
+				Caption: "Receipt not found", Data: "no signed receipt with this cbReceiptReference, cbTerminalID and receipt case exists"}},
+		}
+		out = Outcome{Status: 200, Body: r.AppendJSON(nil)}
+	}
+	b := q.svc.db.NewBatch()
+	b.Set(nsOperation, opRecordKey(j.op.key), encodeOpRecord(j.op.digest, out))
+	if err := b.Apply(); err != nil {
+		b.Discard()
+		return jobReply{err: &Error{Code: CodeStorage, Detail: "operation record not written", Err: err}}
+	}
+	j.op.stored = true
+	return jobReply{out: out, batch: b}
+}
+
+// marketState is the register state to store with an item.
+func (q *Queue) marketState(res *Result) []byte {
+	if res != nil && len(res.State) > 0 {
+		return res.State
+	}
+	return q.lastState
+}
+
+func refKey(chain journal.ChainID, ref string) []byte {
+	return append(chain[:], ref...)
+}
+
+// requestedKey identifies receipts for the receipt-requested lookup: the
+// reference, the terminal and the case without the requested flag.
+func requestedKey(chain journal.ChainID, r *wire.ReceiptRequest) []byte {
+	h := sha256.New()
+	h.Write([]byte(r.ReceiptReference))
+	h.Write([]byte{0})
+	if r.TerminalID != nil {
+		h.Write([]byte(*r.TerminalID))
+	}
+	h.Write([]byte{0})
+	var c [8]byte
+	binary.BigEndian.PutUint64(c[:], r.ReceiptCase&^(uint64(FlagReceiptRequested)<<16)&^(0xF<<44))
+	h.Write(c[:])
+	return h.Sum(chain[:])
+}

@@ -1,0 +1,48 @@
+package fiscal
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+
+	"github.com/fiscald/fiscald/journal"
+)
+
+// Journal namespaces and entry kinds of the fiscal layer
+// (docs/journal-format.md lists them).
+const (
+	nsCashBox   journal.Namespace = 'c' // cashbox id -> cashboxRecord JSON
+	nsOperation journal.Namespace = 'o' // cashbox(16) ‖ operation id -> operation record
+	nsRef       journal.Namespace = 'p' // queue(16) ‖ cbReceiptReference -> seq(8) ‖ flags(1)
+	nsRequested journal.Namespace = 'r' // queue(16) ‖ sha256(ref, terminal, case) -> seq(8)
+	nsQueueHead journal.Namespace = 'q' // queue(16) -> seq(8) of the last queue item
+
+	// KindQueueItem is a /sign request's queue item.
+	KindQueueItem journal.Kind = 1
+	// KindAction is an action-journal entry (notes, lifecycle events).
+	KindAction journal.Kind = 2
+)
+
+// refFlagVoided marks a receipt that a later void receipt cancelled.
+const refFlagVoided = 1
+
+// newUUID returns a random (version 4) UUID in lower case.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
+}
+
+// NewUUID returns a random UUID; provisioning uses it for new ids.
+func NewUUID() string { return newUUID() }

@@ -1,0 +1,285 @@
+package fiscal
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fiscald/fiscald/journal"
+)
+
+// Options configure a Service.
+type Options struct {
+	DB      *journal.DB
+	Markets []Market
+	Log     *slog.Logger
+	Metrics *Metrics
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Version is the daemon's build version (echo's ServerVersion).
+	Version string
+	// QueueBacklog bounds the requests waiting per queue (default 1024).
+	QueueBacklog int
+}
+
+// Service is the fiscal core as the API sees it. Build it with NewService,
+// provision CashBoxes, call Start, and Close it after the HTTP server has
+// drained.
+type Service struct {
+	db          *journal.DB
+	markets     map[Country]Market
+	cashboxes   map[string]*CashBox
+	cashboxList []*CashBox
+	decoy       tokenHash
+	ops         operations
+	log         *slog.Logger
+	metrics     *Metrics
+	now         func() time.Time
+	version     string
+	backlog     int
+
+	started bool
+	wg      sync.WaitGroup
+}
+
+// NewService loads every stored CashBox and restores its queues. It starts
+// no goroutines.
+func NewService(o Options) (*Service, error) {
+	s := &Service{
+		db:        o.DB,
+		markets:   map[Country]Market{},
+		cashboxes: map[string]*CashBox{},
+		ops:       operations{flight: map[OpKey]*Operation{}},
+		log:       o.Log,
+		metrics:   o.Metrics,
+		now:       o.Now,
+		version:   o.Version,
+		backlog:   o.QueueBacklog,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.backlog <= 0 {
+		s.backlog = 1024
+	}
+	for _, m := range o.Markets {
+		s.markets[m.Country()] = m
+	}
+	s.decoy.sum = s.decoy.of("decoy") // unknown CashBoxes hash against this
+	err := s.db.ScanRecords(nsCashBox, nil, func(_, v []byte) error {
+		var rec cashboxRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("fiscal: cashbox record: %w", err)
+		}
+		return s.load(&rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load builds a CashBox and its queues from its record.
+func (s *Service) load(rec *cashboxRecord) error {
+	th, err := ParseTokenHash(rec.TokenHash)
+	if err != nil {
+		return fmt.Errorf("fiscal: cashbox %s: %w", rec.ID, err)
+	}
+	cb := &CashBox{ID: rec.ID, Sandbox: rec.Sandbox, token: th}
+	for _, qr := range rec.Queues {
+		q, err := s.openQueue(cb, qr)
+		if err != nil {
+			return err
+		}
+		cb.Queues = append(cb.Queues, q)
+	}
+	if old := s.cashboxes[cb.ID]; old != nil {
+		for i, c := range s.cashboxList {
+			if c == old {
+				s.cashboxList = append(s.cashboxList[:i], s.cashboxList[i+1:]...)
+				break
+			}
+		}
+	}
+	s.cashboxes[cb.ID] = cb
+	s.cashboxList = append(s.cashboxList, cb)
+	sort.Slice(s.cashboxList, func(i, j int) bool { return s.cashboxList[i].ID < s.cashboxList[j].ID })
+	return nil
+}
+
+// Provision stores a CashBox that does not exist yet, or, for an existing
+// one, updates its token hash and sandbox flag and adds queues it lacks.
+// Existing queues are never changed: their configuration is fiscal state.
+// Provision must be called before Start.
+func (s *Service) Provision(spec CashBoxSpec) (*CashBox, bool, error) {
+	if s.started {
+		return nil, false, errors.New("fiscal: provision after start")
+	}
+	spec.ID = strings.ToLower(spec.ID)
+	if err := spec.validate(); err != nil {
+		return nil, false, err
+	}
+	var rec cashboxRecord
+	created := false
+	raw, err := s.db.Get(nsCashBox, []byte(spec.ID))
+	switch {
+	case errors.Is(err, journal.ErrNotFound):
+		rec = cashboxRecord{Version: 1, ID: spec.ID}
+		created = true
+	case err != nil:
+		return nil, false, err
+	default:
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, false, fmt.Errorf("fiscal: cashbox record %s: %w", spec.ID, err)
+		}
+	}
+	rec.Sandbox, rec.TokenHash = spec.Sandbox, spec.TokenHash
+	for _, qs := range spec.Queues {
+		if hasQueue(rec.Queues, qs.Country) {
+			continue
+		}
+		m := s.markets[qs.Country]
+		if m == nil {
+			return nil, false, fmt.Errorf("fiscal: cashbox %s: market %s is not available", spec.ID, qs.Country)
+		}
+		cfg, err := m.Provision(strings.ToLower(qs.ID), qs.Params)
+		if err != nil {
+			return nil, false, fmt.Errorf("fiscal: cashbox %s queue %s: %w", spec.ID, qs.ID, err)
+		}
+		rec.Queues = append(rec.Queues, queueRecord{ID: strings.ToLower(qs.ID), Country: qs.Country.String(), Config: cfg})
+	}
+	enc, err := json.Marshal(&rec)
+	if err != nil {
+		return nil, false, err
+	}
+	b := s.db.NewBatch()
+	b.Set(nsCashBox, []byte(rec.ID), enc)
+	if err := b.Commit(); err != nil {
+		return nil, false, err
+	}
+	if err := s.load(&rec); err != nil {
+		return nil, false, err
+	}
+	return s.cashboxes[rec.ID], created, nil
+}
+
+func hasQueue(qs []queueRecord, c Country) bool {
+	for _, q := range qs {
+		if q.Country == c.String() {
+			return true
+		}
+	}
+	return false
+}
+
+// openQueue restores a queue from its record and its last queue item.
+func (s *Service) openQueue(cb *CashBox, qr queueRecord) (*Queue, error) {
+	country, err := ParseCountry(qr.Country)
+	if err != nil {
+		return nil, err
+	}
+	m := s.markets[country]
+	if m == nil {
+		return nil, fmt.Errorf("fiscal: queue %s needs market %s, which this build does not provide", qr.ID, qr.Country)
+	}
+	chain, err := journal.ParseChainID(qr.ID)
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{ID: qr.ID, Country: country, CashBox: cb, chain: chain, svc: s}
+	var marketState []byte
+	if ptr, err := s.db.Get(nsQueueHead, chain[:]); err == nil {
+		e, err := s.db.Entry(chain, binary.BigEndian.Uint64(ptr))
+		if err != nil {
+			return nil, fmt.Errorf("fiscal: queue %s: last queue item: %w", qr.ID, err)
+		}
+		var it storedItem
+		if err := json.Unmarshal(e.Body, &it); err != nil {
+			return nil, fmt.Errorf("fiscal: queue %s: last queue item: %w", qr.ID, err)
+		}
+		q.st = it.Queue
+		marketState = it.MarketState
+		if string(marketState) == "null" {
+			marketState = nil
+		}
+		q.lastState = marketState
+	} else if !errors.Is(err, journal.ErrNotFound) {
+		return nil, err
+	}
+	q.reg, err = m.OpenRegister(qr.ID, qr.Config, marketState)
+	if err != nil {
+		return nil, fmt.Errorf("fiscal: queue %s: %w", qr.ID, err)
+	}
+	q.publish()
+	return q, nil
+}
+
+// Start starts one worker per queue.
+func (s *Service) Start() {
+	s.started = true
+	for _, cb := range s.cashboxList {
+		for _, q := range cb.Queues {
+			q.jobs = make(chan *job, s.backlog)
+			s.wg.Go(q.run)
+		}
+	}
+}
+
+// Close stops the queue workers after they finished every request already
+// handed to them. Call it after the HTTP server stopped accepting requests.
+func (s *Service) Close() {
+	for _, cb := range s.cashboxList {
+		for _, q := range cb.Queues {
+			if q.jobs != nil {
+				q.close()
+			}
+		}
+	}
+	s.wg.Wait()
+}
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Version returns the daemon version.
+func (s *Service) Version() string { return s.version }
+
+// Markets lists the countries this service has markets for.
+func (s *Service) Markets() []Country {
+	out := make([]Country, 0, len(s.markets))
+	for c := range s.markets {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// QueueConfig returns the stored market configuration of a queue, for the
+// offline tools (fiscalctl at container). It includes secrets.
+func (s *Service) QueueConfig(queueID string) ([]byte, error) {
+	for _, cb := range s.cashboxList {
+		raw, err := s.db.Get(nsCashBox, []byte(cb.ID))
+		if err != nil {
+			return nil, err
+		}
+		var rec cashboxRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, err
+		}
+		for _, q := range rec.Queues {
+			if q.ID == queueID {
+				return q.Config, nil
+			}
+		}
+	}
+	return nil, journal.ErrNotFound
+}

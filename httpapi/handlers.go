@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/httpapi/wire"
+)
+
+// sign serves POST /v2/sign.
+func (s *Server) sign(c *gin.Context) {
+	call, ok := s.accept(c)
+	if !ok {
+		return
+	}
+	key := fiscal.OpKey{CashBox: call.cashbox.ID, ID: call.opID}
+	out, replay, err := s.svc.Do(c.Request.Context(), key, call.digest, fiscal.Stored, func(op *fiscal.Operation) (fiscal.Outcome, error) {
+		req, err := wire.DecodeReceiptRequest(call.doc)
+		if err != nil {
+			return storedProblem(c, err, call.opID), nil
+		}
+		out, err := s.svc.Sign(op, fiscal.SignRequest{CashBox: call.cashbox, PosSystemID: call.posSystemID, Request: req, Raw: call.raw})
+		var fe *fiscal.Error
+		if err != nil && errors.As(err, &fe) && fe.Stored() {
+			return storedProblem(c, err, call.opID), nil
+		}
+		return out, err
+	})
+	if err != nil {
+		s.fail(c, err, call.opID)
+		return
+	}
+	write(c, out, replay)
+}
+
+// echo serves POST /v2/echo.
+func (s *Server) echo(c *gin.Context) {
+	call, ok := s.accept(c)
+	if !ok {
+		return
+	}
+	key := fiscal.OpKey{CashBox: call.cashbox.ID, ID: call.opID}
+	out, _, err := s.svc.Do(c.Request.Context(), key, call.digest, fiscal.Fresh, func(*fiscal.Operation) (fiscal.Outcome, error) {
+		req, err := wire.DecodeEchoRequest(call.doc)
+		if err != nil {
+			return storedProblem(c, err, call.opID), nil
+		}
+		resp := s.echoResponse(call.cashbox, req.Message)
+		return fiscal.Outcome{Status: http.StatusOK, Body: resp.AppendJSON(make([]byte, 0, 512))}, nil
+	})
+	if err != nil {
+		s.fail(c, err, call.opID)
+		return
+	}
+	write(c, out, false)
+}
+
+// echoResponse describes the server and the caller's CashBox (§5).
+func (s *Server) echoResponse(cb *fiscal.CashBox, msg string) *wire.EchoResponse {
+	now := s.svc.Now()
+	r := &wire.EchoResponse{
+		Message: msg, ApiVersion: APIVersion, ServerName: "fiscald", ServerVersion: s.svc.Version(),
+		Deployment: "local", ServerMoment: now.UTC(),
+		Capabilities: wire.Capabilities{
+			Markets:      []string{},
+			Endpoints:    []string{"echo", "sign", "journal"},
+			PayProtocols: []string{},
+			JournalTypes: s.svc.JournalTypes(cb),
+			Queues:       []wire.QueueInfo{},
+		},
+	}
+	for _, q := range cb.Queues {
+		r.Capabilities.Markets = append(r.Capabilities.Markets, q.Country.String())
+		r.Capabilities.Queues = append(r.Capabilities.Queues, wire.QueueInfo{QueueID: q.ID, Country: q.Country.String(), State: q.State(now)})
+	}
+	return r
+}

@@ -1,0 +1,286 @@
+// Package config is fiscald's daemon configuration: one YAML file, decoded
+// strictly (unknown keys are errors), defaults set in code, and validation
+// that names every bad field with its line. It holds plain values;
+// cmd/fiscald maps them onto constructor options.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	// Listen is the API address, e.g. "192.168.1.10:8480". Required: fiscald
+	// never listens on all interfaces unless told to.
+	Listen string `yaml:"listen"`
+	// MetricsListen, if set, serves /metrics on its own address instead of
+	// the API listener.
+	MetricsListen string `yaml:"metrics_listen"`
+	// Data is the data directory (journal, devices).
+	Data string `yaml:"data"`
+	// LogLevel is debug, info, warn or error (default info).
+	LogLevel string `yaml:"log_level"`
+	// DeviceDeadline bounds each signature (default 2s).
+	DeviceDeadline time.Duration `yaml:"device_deadline"`
+	Auth           Auth          `yaml:"auth"`
+	Signers        []Signer      `yaml:"signers"`
+	CashBoxes      []CashBox     `yaml:"cashboxes"`
+}
+
+// Auth configures authentication throttling.
+type Auth struct {
+	Failures int           `yaml:"failures"`
+	Window   time.Duration `yaml:"window"`
+	Block    time.Duration `yaml:"block"`
+}
+
+// Signer is a signature device.
+type Signer struct {
+	Name string `yaml:"name"`
+	// Kind is "simulator" (a software key in KeyFile).
+	Kind    string `yaml:"kind"`
+	KeyFile string `yaml:"key_file"`
+}
+
+// CashBox is a CashBox to provision.
+type CashBox struct {
+	ID string `yaml:"id"`
+	// AccessTokenHash is the stored form of the token ("sha256:…", made by
+	// `fiscalctl cashbox hash-token`); the token itself never appears here.
+	AccessTokenHash string  `yaml:"access_token_hash"`
+	Sandbox         bool    `yaml:"sandbox"`
+	Queues          []Queue `yaml:"queues"`
+}
+
+// Queue is one queue of a CashBox.
+type Queue struct {
+	ID      string    `yaml:"id"`
+	Country string    `yaml:"country"`
+	AT      *ATParams `yaml:"at"`
+}
+
+// ATParams are the Austrian register parameters.
+type ATParams struct {
+	KassenID        string `yaml:"kassen_id" json:"kassenId"`
+	CounterLength   int    `yaml:"counter_length" json:"counterLength,omitempty"`
+	Signer          string `yaml:"signer" json:"signer"`
+	Provider        string `yaml:"provider" json:"provider,omitempty"`
+	ClosedSystemID  string `yaml:"closed_system_id" json:"closedSystemId,omitempty"`
+	AutoSammelbeleg *bool  `yaml:"auto_sammelbeleg" json:"autoSammelbeleg,omitempty"`
+}
+
+// Load reads, decodes and validates a configuration file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Parse decodes and validates a configuration document.
+func Parse(data []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.setDefaults()
+	if err := c.validate(lines(&root)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) setDefaults() {
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.DeviceDeadline == 0 {
+		c.DeviceDeadline = 2 * time.Second
+	}
+	for i := range c.CashBoxes {
+		for j := range c.CashBoxes[i].Queues {
+			if at := c.CashBoxes[i].Queues[j].AT; at != nil && at.CounterLength == 0 {
+				at.CounterLength = 8
+			}
+		}
+	}
+}
+
+// ValidationError lists every bad field.
+type ValidationError struct{ Problems []string }
+
+func (e *ValidationError) Error() string {
+	return "config: " + strings.Join(e.Problems, "; ")
+}
+
+var (
+	uuidPattern     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	tokenHashRegexp = regexp.MustCompile(`^sha256:[A-Za-z0-9_-]{22}:[A-Za-z0-9_-]{43}$`)
+	namePattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+)
+
+// validate checks every field and reports each problem as
+// "path (line N): message".
+func (c *Config) validate(line map[string]int) error {
+	var probs []string
+	bad := func(path, format string, args ...any) {
+		at := ""
+		if n, ok := line[path]; ok {
+			at = " (line " + strconv.Itoa(n) + ")"
+		}
+		probs = append(probs, path+at+": "+fmt.Sprintf(format, args...))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "must be host:port (%v)", err)
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics_listen", "must be host:port (%v)", err)
+		}
+	}
+	if c.Data == "" {
+		bad("data", "is required")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "must be debug, info, warn or error")
+	}
+	if c.DeviceDeadline < 100*time.Millisecond || c.DeviceDeadline > time.Minute {
+		bad("device_deadline", "must be between 100ms and 1m")
+	}
+	if c.Auth.Failures < 0 || c.Auth.Window < 0 || c.Auth.Block < 0 {
+		bad("auth", "values must not be negative")
+	}
+	signers := map[string]bool{}
+	for i, s := range c.Signers {
+		p := fmt.Sprintf("signers[%d]", i)
+		if !namePattern.MatchString(s.Name) {
+			bad(p+".name", "must be 1-63 characters of [a-z0-9._-]")
+		} else if signers[s.Name] {
+			bad(p+".name", "%q is used twice", s.Name)
+		}
+		signers[s.Name] = true
+		switch s.Kind {
+		case "simulator":
+			if s.KeyFile == "" {
+				bad(p+".key_file", "is required for a simulator")
+			}
+		default:
+			bad(p+".kind", "must be simulator")
+		}
+	}
+	if len(c.CashBoxes) == 0 {
+		bad("cashboxes", "at least one CashBox is required")
+	}
+	ids := map[string]string{}
+	unique := func(path, id string) {
+		id = strings.ToLower(id)
+		if prev, ok := ids[id]; ok {
+			bad(path, "id %s is already used by %s", id, prev)
+		}
+		ids[id] = path
+	}
+	for i, cb := range c.CashBoxes {
+		p := fmt.Sprintf("cashboxes[%d]", i)
+		if !uuidPattern.MatchString(cb.ID) {
+			bad(p+".id", "must be a UUID")
+		} else {
+			unique(p+".id", cb.ID)
+		}
+		if !tokenHashRegexp.MatchString(cb.AccessTokenHash) {
+			bad(p+".access_token_hash", `must be the output of "fiscalctl cashbox hash-token" (sha256:<salt>:<hash>)`)
+		}
+		if len(cb.Queues) == 0 {
+			bad(p+".queues", "at least one queue is required")
+		}
+		for j, q := range cb.Queues {
+			qp := fmt.Sprintf("%s.queues[%d]", p, j)
+			if !uuidPattern.MatchString(q.ID) {
+				bad(qp+".id", "must be a UUID")
+			} else {
+				unique(qp+".id", q.ID)
+			}
+			switch q.Country {
+			case "AT":
+				c.validateAT(qp+".at", q.AT, signers, bad)
+			default:
+				bad(qp+".country", "must be AT (the markets this build provides)")
+			}
+		}
+	}
+	if len(probs) > 0 {
+		return &ValidationError{Problems: probs}
+	}
+	return nil
+}
+
+func (c *Config) validateAT(p string, at *ATParams, signers map[string]bool, bad func(string, string, ...any)) {
+	if at == nil {
+		bad(p, "an AT queue needs its at: block")
+		return
+	}
+	if at.KassenID == "" || len(at.KassenID) > 64 || strings.Contains(at.KassenID, "_") {
+		bad(p+".kassen_id", "must be 1-64 characters without '_'")
+	}
+	if at.CounterLength < 5 || at.CounterLength > 16 {
+		bad(p+".counter_length", "must be between 5 and 16")
+	}
+	if !signers[at.Signer] {
+		bad(p+".signer", "%q is not a configured signer", at.Signer)
+	}
+}
+
+// lines maps field paths ("cashboxes[0].queues[1].at.kassen_id") to the
+// line of their value in the document.
+func lines(root *yaml.Node) map[string]int {
+	out := map[string]int{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if path != "" {
+			out[path] = n.Line
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i].Value
+				if path != "" {
+					k = path + "." + k
+				}
+				walk(n.Content[i+1], k)
+				out[k] = n.Content[i].Line
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	walk(root, "")
+	return out
+}
+
+// ErrNoConfig is returned when neither a configuration nor the demo is
+// requested.
+var ErrNoConfig = errors.New("config: no configuration file given (use --config FILE, or --demo)")
