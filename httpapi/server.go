@@ -195,3 +195,16 @@ func (s *Server) notImplemented(c *gin.Context) {
 	name := strings.Trim(strings.TrimPrefix(c.FullPath(), "/v2"), "/")
 	s.problem(c, probNotImplemented, "/"+name+" is not available in this fiscald yet", nil)
 }
+
+// Route is one registered method and path.
+type Route struct{ Method, Path string }
+
+// Routes lists the registered routes (the OpenAPI test compares them with
+// the document).
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
+}

@@ -153,6 +153,23 @@ func (d *daemon) serve(ctx context.Context) error {
 		servers = append(servers, msrv)
 		go func() { errc <- msrv.Serve(mln) }()
 	}
+	if d.flags.debugListen != "" {
+		host, _, _ := net.SplitHostPort(d.flags.debugListen)
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			srv.Close()
+			d.svc.Close()
+			return fmt.Errorf("--debug-listen must be a loopback address")
+		}
+		dln, err := net.Listen("tcp", d.flags.debugListen)
+		if err != nil {
+			srv.Close()
+			d.svc.Close()
+			return err
+		}
+		dsrv := debugServer()
+		servers = append(servers, dsrv)
+		go func() { errc <- dsrv.Serve(dln) }()
+	}
 	d.log.Info("fiscald listening", "addr", ln.Addr().String(), "version", version)
 	if d.demo != nil {
 		if err := d.demo.writeCredentials(ln.Addr().(*net.TCPAddr)); err != nil {

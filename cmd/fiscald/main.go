@@ -34,6 +34,7 @@ type flags struct {
 	demoCashboxes int
 	logLevel      string
 	authFailures  int
+	debugListen   string
 }
 
 func main() {
@@ -47,6 +48,7 @@ func main() {
 	fs.IntVar(&f.demoCashboxes, "demo-cashboxes", 1, "demo CashBoxes per market (demo)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
 	fs.IntVar(&f.authFailures, "auth-fail-limit", 0, "failed authentications per minute that block a source address (default 10)")
+	fs.StringVar(&f.debugListen, "debug-listen", "", "serve Go's pprof profiles on this address (loopback only; for make bench)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Parse(os.Args[1:])
 	if *showVersion {

@@ -15,7 +15,7 @@ func appendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if c-0x20 < utf8.RuneSelf-0x20 && c != '"' && c != '\\' { // printable ASCII
 			i++
 			continue
 		}

@@ -13,9 +13,9 @@ import (
 // letters that key is the upper-case letter; the Kelvin sign and the long s
 // fold onto 'K' and 'S' as EqualFold requires.
 
-// isASCII reports whether s holds only ASCII bytes; for such names byte
-// length equality is a precondition of EqualFold, which lets lookups skip
-// most comparisons.
+// isASCII reports whether s holds only ASCII bytes; for two such names
+// equal length is a precondition of EqualFold, which lets lookups skip most
+// comparisons.
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
@@ -42,33 +42,6 @@ func foldRune(r rune) rune {
 	return least
 }
 
-// foldHash hashes the folded form of a valid UTF-8 name (FNV-1a over runes).
-// Equal hashes are confirmed with strings.EqualFold by the caller.
-func foldHash(s string) uint64 {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A' // foldRune for ASCII, inlined
-			}
-			h ^= uint64(c)
-			h *= prime
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		h ^= uint64(foldRune(r))
-		h *= prime
-		i += size
-	}
-	return h
-}
-
 // foldKey returns the folded form of s as a string, for map-based duplicate
 // detection in large objects.
 func foldKey(s string) string {
@@ -81,8 +54,15 @@ func foldKey(s string) string {
 }
 
 // matchName returns the index of the entry of names that equals name ignoring
-// case, or -1. names are the canonical spellings of a schema's fields.
+// case, or -1. names are the canonical spellings of a schema's fields, which
+// differ from each other even ignoring case, so an exact match (what nearly
+// every client sends) settles the lookup before any case folding.
 func matchName(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
 	ascii := isASCII(name)
 	for i, n := range names {
 		if ascii && len(n) != len(name) {

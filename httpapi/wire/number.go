@@ -158,12 +158,51 @@ func appendZeros(dst []byte, k int) []byte {
 	return dst
 }
 
+// alreadyCanonical reports whether lit is a plain literal,
+// -?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?, short enough to be reasonable and not
+// "-0": such a literal is its own canonical form, which covers nearly every
+// number a request carries.
+func alreadyCanonical(lit string) bool {
+	if len(lit) == 0 || len(lit) > maxNumberDigits || lit == "-0" {
+		return false
+	}
+	i := 0
+	if lit[0] == '-' {
+		i++
+	}
+	switch {
+	case i < len(lit) && lit[i] == '0':
+		i++
+	case i < len(lit) && '1' <= lit[i] && lit[i] <= '9':
+		for i < len(lit) && isDigit(lit[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i == len(lit) {
+		return true
+	}
+	if lit[i] != '.' || i+1 == len(lit) || lit[len(lit)-1] == '0' {
+		return false
+	}
+	for i++; i < len(lit); i++ {
+		if !isDigit(lit[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // appendCanonicalNumber writes the exact value of a literal in the canonical
 // form of §3.2: no exponent, no leading zeros, no trailing fractional zeros,
 // no sign on zero. A literal that is not valid JSON or not reasonable (only
 // possible for Values not made by Parse) is written as null, so that the
 // output stays valid JSON of bounded size.
 func appendCanonicalNumber(dst []byte, lit string) []byte {
+	if alreadyCanonical(lit) {
+		return append(dst, lit...)
+	}
 	n, ok := splitNumber(lit)
 	if !ok || !n.reasonable() {
 		return append(dst, "null"...)

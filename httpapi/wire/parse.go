@@ -17,6 +17,10 @@ const MaxDepth = 64
 // hostile object with many members costs linear time.
 const smallObject = 32
 
+// handOver is the size from which a completed container that is alone on
+// its scratch stack takes over the stack's array instead of being copied.
+const handOver = 256
+
 // SyntaxError reports why a body is not an acceptable JSON document and
 // where; the HTTP layer answers it with 400 malformed-json (§4.3). Offset is
 // the byte offset in the input at which the problem was detected.
@@ -43,12 +47,12 @@ func (e *SyntaxError) Error() string {
 // reuse its buffer.
 func Parse(data []byte) (*Value, error) {
 	p := parser{src: string(data)}
-	// A quote followed by a colon ends almost every member name, so its
-	// count sizes the member arena closely; the cap keeps a hostile body from
-	// choosing a huge first allocation (the arena grows if it was too small).
-	p.marena = make([]Member, 0, min(strings.Count(p.src, `":`)+1, 512))
+	// Every member has a colon, so the colon count sizes the member arena
+	// for one allocation; the cap keeps a hostile body from choosing a huge
+	// first allocation (the arena grows when it was too small).
+	p.marena = make([]Member, 0, min(strings.Count(p.src, ":")+1, 512))
 	p.mstack = make([]Member, 0, 16)
-	p.hstack = make([]uint64, 0, 16)
+	p.astack = make([]bool, 0, 16)
 
 	p.skipSpace()
 	if p.pos >= len(p.src) {
@@ -70,13 +74,14 @@ func Parse(data []byte) (*Value, error) {
 
 // parser is the state of one Parse call. Containers are parsed onto the
 // scratch stacks and copied, once complete, into exactly sized slices carved
-// from arenas, so a document costs a handful of allocations.
+// from arenas, so a document costs a handful of allocations. The parser is
+// not shared: Parse makes one per call, so Parse is safe for concurrent use.
 type parser struct {
 	src    string
 	pos    int
 	depth  int
 	mstack []Member // members of the objects being parsed
-	hstack []uint64 // fold hashes parallel to mstack
+	astack []bool   // whether each name in mstack is pure ASCII
 	vstack []Value  // elements of the arrays being parsed
 	marena []Member
 	varena []Value
@@ -111,7 +116,7 @@ func (p *parser) parseValue() (Value, error) {
 	case '[':
 		return p.parseArray()
 	case '"':
-		s, err := p.parseString()
+		s, _, err := p.parseString()
 		return Value{Kind: String, Str: s}, err
 	case 't':
 		return p.literal("true", Value{Kind: Bool, Bool: true})
@@ -136,6 +141,9 @@ func (p *parser) literal(word string, val Value) (Value, error) {
 }
 
 func (p *parser) parseNumber() (Value, error) {
+	if v, ok := p.plainNumber(); ok {
+		return v, nil
+	}
 	start := p.pos
 	end := start
 	for end < len(p.src) {
@@ -156,6 +164,49 @@ func (p *parser) parseNumber() (Value, error) {
 	}
 	p.pos = end
 	return Value{Kind: Number, Num: lit}, nil
+}
+
+// plainNumber accepts the common literal forms -?(0|[1-9][0-9]*)(.[0-9]+)?
+// of at most maxNumberDigits characters in one pass; anything else
+// (exponents, long or malformed literals) goes through the full check.
+func (p *parser) plainNumber() (Value, bool) {
+	s := p.src
+	i := p.pos
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	default:
+		return Value{}, false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == d {
+			return Value{}, false
+		}
+	}
+	if i < len(s) {
+		switch c := s[i]; {
+		case isDigit(c), c == '.', c == 'e', c == 'E', c == '+', c == '-':
+			return Value{}, false
+		}
+	}
+	if i-p.pos > maxNumberDigits {
+		return Value{}, false
+	}
+	v := Value{Kind: Number, Num: s[p.pos:i]}
+	p.pos = i
+	return v, true
 }
 
 func (p *parser) enter() error {
@@ -187,12 +238,11 @@ func (p *parser) parseObject() (Value, error) {
 			return Value{}, p.fail(p.pos, "invalid character "+quoteChar(p.src[p.pos])+", want a member name")
 		}
 		nameOff := p.pos
-		name, err := p.parseString()
+		name, ascii, err := p.parseString()
 		if err != nil {
 			return Value{}, err
 		}
-		h := foldHash(name)
-		if dup := p.duplicate(start, name, h, &seen); dup {
+		if p.duplicate(start, name, ascii, &seen) {
 			return Value{}, p.fail(nameOff, "duplicate member name "+strconv.Quote(name)+" (names are case-insensitive)")
 		}
 		p.skipSpace()
@@ -206,7 +256,7 @@ func (p *parser) parseObject() (Value, error) {
 			return Value{}, err
 		}
 		p.mstack = append(p.mstack, Member{Name: name, Value: val})
-		p.hstack = append(p.hstack, h)
+		p.astack = append(p.astack, ascii)
 		p.skipSpace()
 		if p.pos >= len(p.src) {
 			return Value{}, p.fail(p.pos, "unexpected end of input in object")
@@ -222,22 +272,35 @@ func (p *parser) parseObject() (Value, error) {
 		p.skipSpace()
 	}
 	n := len(p.mstack) - start
-	members := p.allocMembers(n)
-	copy(members, p.mstack[start:])
-	clear(p.mstack[start:])
-	p.mstack = p.mstack[:start]
-	p.hstack = p.hstack[:start]
+	var members []Member
+	if start == 0 && n >= handOver {
+		// A large outermost object keeps the stack's array instead of
+		// copying it, halving the peak memory of a huge body.
+		members = p.mstack[:n:n]
+		p.mstack = make([]Member, 0, 16)
+	} else {
+		members = p.allocMembers(n)
+		copy(members, p.mstack[start:])
+		p.mstack = p.mstack[:start] // stale entries die with the parser
+	}
+	p.astack = p.astack[:start]
 	p.depth--
 	return Value{Kind: Object, Members: members}, nil
 }
 
 // duplicate reports whether name equals (ignoring case) a member already
 // parsed into the current object, whose members start at mstack[start].
-func (p *parser) duplicate(start int, name string, h uint64, seen *map[string]struct{}) bool {
+// Two ASCII names of different lengths cannot be equal, which settles most
+// pairs without comparing bytes.
+func (p *parser) duplicate(start int, name string, ascii bool, seen *map[string]struct{}) bool {
 	count := len(p.mstack) - start
 	if count < smallObject {
-		for i, g := range p.hstack[start:] {
-			if g == h && strings.EqualFold(p.mstack[start+i].Name, name) {
+		for i, prevASCII := range p.astack[start:] {
+			prev := p.mstack[start+i].Name
+			if ascii && prevASCII && len(prev) != len(name) {
+				continue
+			}
+			if strings.EqualFold(prev, name) {
 				return true
 			}
 		}
@@ -293,10 +356,15 @@ func (p *parser) parseArray() (Value, error) {
 		p.skipSpace()
 	}
 	n := len(p.vstack) - start
-	elems := p.allocValues(n)
-	copy(elems, p.vstack[start:])
-	clear(p.vstack[start:])
-	p.vstack = p.vstack[:start]
+	var elems []Value
+	if start == 0 && n >= handOver {
+		elems = p.vstack[:n:n] // see parseObject
+		p.vstack = nil
+	} else {
+		elems = p.allocValues(n)
+		copy(elems, p.vstack[start:])
+		p.vstack = p.vstack[:start]
+	}
 	p.depth--
 	return Value{Kind: Array, Elems: elems}, nil
 }
@@ -322,32 +390,37 @@ func (p *parser) allocValues(n int) []Value {
 }
 
 // parseString parses the string starting at the opening quote at p.pos and
-// returns it decoded. Strings without escapes are substrings of the input
-// copy and cost no allocation.
-func (p *parser) parseString() (string, error) {
+// returns it decoded, and whether it is pure ASCII. Strings without escapes
+// are substrings of the input copy and cost no allocation.
+func (p *parser) parseString() (string, bool, error) {
 	s := p.src
 	start := p.pos + 1
+	ascii := true
 	for i := start; i < len(s); {
 		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
 			p.pos = i + 1
-			return s[start:i], nil
+			return s[start:i], ascii, nil
 		case c == '\\':
-			return p.parseEscaped(start, i)
+			str, err := p.parseEscaped(start, i)
+			return str, isASCII(str), err
 		case c < 0x20:
-			return "", p.fail(i, "control character in string")
-		case c < utf8.RuneSelf:
-			i++
+			return "", false, p.fail(i, "control character in string")
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				return "", p.fail(i, "invalid UTF-8 in string")
+				return "", false, p.fail(i, "invalid UTF-8 in string")
 			}
+			ascii = false
 			i += size
 		}
 	}
-	return "", p.fail(len(s), "unexpected end of input in string")
+	return "", false, p.fail(len(s), "unexpected end of input in string")
 }
 
 // parseEscaped continues parseString at the first backslash (index i) of a

@@ -42,6 +42,9 @@ func TestParseValid(t *testing.T) {
 		{"zero with huge exponent", `{"a":0e999999999999999999999}`, `{"a":0}`},
 		{"trailing zeros do not count", `{"a":1.` + strings.Repeat("0", 1000) + `}`, `{"a":1}`},
 		{"many members", manyMembers(200, false), ""},
+		{"large outermost object", manyMembers(handOver+50, false), ""},
+		{"large arrays", `{"a":[` + numbers(handOver+10) + `],"b":[[` + numbers(handOver+1) + `],[1]]}`,
+			`{"a":[` + numbers(handOver+10) + `],"b":[[` + numbers(handOver+1) + `],[1]]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +80,17 @@ func manyMembers(n int, dupAtEnd bool) string {
 		b.WriteString(`,"` + strings.ToUpper(memberName(5)) + `":2`)
 	}
 	b.WriteString("}")
+	return b.String()
+}
+
+func numbers(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(itoa(i))
+	}
 	return b.String()
 }
 
@@ -221,6 +235,14 @@ func TestParseStructure(t *testing.T) {
 	_ = append(a.Elems, Value{Kind: String, Str: "clobber"})
 	if v.Get("m").Kind != Object {
 		t.Errorf("append to Elems clobbered another value")
+	}
+
+	// The same for containers large enough to take over the scratch stack.
+	big := mustParse(t, `{"a":[`+numbers(handOver)+`],"b":{"x":[`+numbers(handOver)+`]},"c":[1]}`)
+	_ = append(big.Get("a").Elems, Value{Kind: String, Str: "clobber"})
+	_ = append(big.Get("b").Get("x").Elems, Value{Kind: String, Str: "clobber"})
+	if got := string(AppendCanonical(nil, big)); got != `{"a":[`+numbers(handOver)+`],"b":{"x":[`+numbers(handOver)+`]},"c":[1]}` {
+		t.Errorf("large containers changed after append: %.100s…", got)
 	}
 }
 

@@ -236,14 +236,16 @@ func (d *decoder) receiptRequest(v *Value) *ReceiptRequest {
 	if chargesOK {
 		// Non-nil even when empty: the core tells "no items" from "not read".
 		r.ChargeItems = make([]ChargeItem, len(charges))
+		itemNames := chargeItemFieldNames()
 		for i := range charges {
-			d.chargeItem(&charges[i], names[rrChargeItems], i, &r.ChargeItems[i], &moments, &decimals)
+			d.chargeItem(&charges[i], &itemNames, elem(names[rrChargeItems], i, ""), &r.ChargeItems[i], &moments, &decimals)
 		}
 	}
 	if paysOK {
 		r.PayItems = make([]PayItem, len(pays))
+		itemNames := payItemFieldNames()
 		for i := range pays {
-			d.payItem(&pays[i], names[rrPayItems], i, &r.PayItems[i], &moments, &decimals)
+			d.payItem(&pays[i], &itemNames, elem(names[rrPayItems], i, ""), &r.PayItems[i], &moments, &decimals)
 		}
 	}
 	return r
@@ -284,15 +286,15 @@ func (d *decoder) previousReferences(v *Value, name string) ([]string, bool) {
 	return nil, false
 }
 
-func (d *decoder) chargeItem(v *Value, arr string, i int, c *ChargeItem, moments *slab[Moment], decimals *slab[Decimal]) {
+// chargeItem reads the charge item at path item (cbChargeItems[i]).
+func (d *decoder) chargeItem(v *Value, names *[ciCount]string, item fieldPath, c *ChargeItem, moments *slab[Moment], decimals *slab[Decimal]) {
 	if v.Kind != Object {
-		d.fail(elem(arr, i, ""), CodeType, "must be a JSON object")
+		d.fail(item, CodeType, "must be a JSON object")
 		return
 	}
-	names := chargeItemFieldNames()
 	var f [ciCount]*Value
 	lookup(v, names[:], f[:])
-	at := func(k int) fieldPath { return elem(arr, i, names[k]) }
+	at := func(k int) fieldPath { item.name = names[k]; return item }
 
 	c.Quantity = Decimal{small: 1}
 	if q, ok := d.decimal(f[ciQuantity], at(ciQuantity), false, numberMsg); ok {
@@ -326,15 +328,15 @@ func (d *decoder) chargeItem(v *Value, arr string, i int, c *ChargeItem, moments
 	d.int64Field(f[ciPrecision], at(ciPrecision), false)
 }
 
-func (d *decoder) payItem(v *Value, arr string, i int, p *PayItem, moments *slab[Moment], decimals *slab[Decimal]) {
+// payItem reads the pay item at path item (cbPayItems[i]).
+func (d *decoder) payItem(v *Value, names *[piCount]string, item fieldPath, p *PayItem, moments *slab[Moment], decimals *slab[Decimal]) {
 	if v.Kind != Object {
-		d.fail(elem(arr, i, ""), CodeType, "must be a JSON object")
+		d.fail(item, CodeType, "must be a JSON object")
 		return
 	}
-	names := payItemFieldNames()
 	var f [piCount]*Value
 	lookup(v, names[:], f[:])
-	at := func(k int) fieldPath { return elem(arr, i, names[k]) }
+	at := func(k int) fieldPath { item.name = names[k]; return item }
 
 	p.Quantity = Decimal{small: 1}
 	if q, ok := d.decimal(f[piQuantity], at(piQuantity), false, numberMsg); ok {
