@@ -486,8 +486,8 @@ func TestMonthlyClosingDue(t *testing.T) {
 
 func TestDatesNeverDecrease(t *testing.T) {
 	tests := []struct {
-		name           string
-		first, second  time.Time
+		name            string
+		first, second   time.Time
 		field4, field4b string
 	}{
 		{"clock set back",

@@ -31,6 +31,7 @@ func elem(parent string, index int, name string) fieldPath {
 	return fieldPath{parent: parent, index: index, name: name}
 }
 
+// String renders the path as the problem document shows it.
 func (p fieldPath) String() string {
 	if p.parent == "" {
 		return p.name

@@ -295,6 +295,40 @@ func TestGet(t *testing.T) {
 	}
 }
 
+// TestFoldKeyMatchesEqualFold checks that the key large objects use for
+// duplicate detection agrees with strings.EqualFold, which small objects
+// and Get use.
+func TestFoldKeyMatchesEqualFold(t *testing.T) {
+	names := []string{
+		"k", "K", "\u212a", "s", "S", "\u017f", "\u03a3", "\u03c3", "\u03c2", "\u00df", "\u1e9e",
+		"i", "I", "\u0130", "\u0131", "\u01c4", "\u01c5", "\u01c6", "ab", "AB", "aB", "\u00e9", "\u00c9", "e", "",
+		"Stra\u00dfe", "STRA\u1e9eE", "\u212aey", "key",
+	}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := foldKey(a) == foldKey(b), strings.EqualFold(a, b); got != want {
+				t.Errorf("foldKey(%q) == foldKey(%q) is %v, strings.EqualFold says %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+func TestDuplicateNonASCIIInLargeObject(t *testing.T) {
+	// Past smallObject members the map of folded names decides.
+	for _, pair := range [][2]string{{"\u03c3x", "\u03a3X"}, {"\u03c2", "\u03c3"}, {"\u00df", "\u1e9e"}, {"k", "\u212a"}} {
+		doc := manyMembers(smallObject+5, false)
+		doc = doc[:len(doc)-1] + `,"` + pair[0] + `":1,"` + pair[1] + `":2}`
+		if _, err := Parse([]byte(doc)); err == nil || !strings.Contains(err.Error(), "duplicate") {
+			t.Errorf("large object with %q and %q: error %v, want duplicate", pair[0], pair[1], err)
+		}
+		ok := manyMembers(smallObject+5, false)
+		ok = ok[:len(ok)-1] + `,"` + pair[0] + `":1,"\u00e9":2}`
+		if _, err := Parse([]byte(ok)); err != nil {
+			t.Errorf("large object with %q and é: %v", pair[0], err)
+		}
+	}
+}
+
 func TestKindString(t *testing.T) {
 	for k, want := range map[Kind]string{Null: "null", Bool: "boolean", Number: "number", String: "string", Array: "array", Object: "object", 42: "invalid kind"} {
 		if got := k.String(); got != want {

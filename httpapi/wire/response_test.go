@@ -132,7 +132,7 @@ func TestDecodeReceiptResponseErrors(t *testing.T) {
 	if _, err := DecodeReceiptResponse([]byte(`[]`)); !errors.As(err, new(*SyntaxError)) {
 		t.Errorf("array body: error %v, want *SyntaxError", err)
 	}
-	_, err := DecodeReceiptResponse([]byte(`{"ftQueueID":"x","ftQueueRow":1.5,"ftReceiptMoment":"2025-01-01","ftSignatures":[{"ftSignatureFormat":-3,"Data":1}],"ftState":"0"}`))
+	_, err := DecodeReceiptResponse([]byte(`{"ftQueueID":"x","ftQueueRow":1.5,"ftReceiptMoment":"2025-01-01","ftSignatures":[{"ftSignatureFormat":-3,"Data":1},5],"ftState":"0"}`))
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("error %v, want *ValidationError", err)
@@ -149,6 +149,7 @@ func TestDecodeReceiptResponseErrors(t *testing.T) {
 		{Field: "ftSignatures[0].ftSignatureFormat", Code: CodeRange},
 		{Field: "ftSignatures[0].ftSignatureType", Code: CodeRequired},
 		{Field: "ftSignatures[0].Data", Code: CodeType},
+		{Field: "ftSignatures[1]", Code: CodeType},
 		{Field: "ftState", Code: CodeType},
 	})
 }
