@@ -17,8 +17,17 @@ build:
 run: build
 	bin/fiscald --demo --data "$(DATA)" --listen "$(LISTEN)"
 
-test: build
+# deps installs the system packages tests need (as root, via apt-get):
+# Java 17 runs the official RKSV Prüftool.
+deps:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing openjdk-17-jre-headless"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
+
+test: deps build
+	gofmt -l . | (! grep .) || { echo "gofmt would change the files above"; exit 1; }
 	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -race -count=1 ./...
 	@if [ -f "$(SHARED)/contract/check_demo_contract.py" ]; then \
 		python3 "$(SHARED)/contract/check_demo_contract.py"; \

@@ -21,6 +21,7 @@ import (
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/internal/config"
 	"github.com/fiscald/fiscald/internal/devicemetrics"
+	"github.com/fiscald/fiscald/internal/sdnotify"
 	"github.com/fiscald/fiscald/journal"
 )
 
@@ -171,9 +172,15 @@ func (d *daemon) serve(ctx context.Context) error {
 		go func() { errc <- dsrv.Serve(dln) }()
 	}
 	d.log.Info("fiscald listening", "addr", ln.Addr().String(), "version", version)
+	if _, err := sdnotify.Notify("READY=1"); err != nil {
+		d.log.Warn("systemd notification failed", "err", err)
+	}
 	if d.demo != nil {
-		if err := d.demo.writeCredentials(ln.Addr().(*net.TCPAddr)); err != nil {
+		creds, err := d.demo.writeCredentials(ln.Addr().(*net.TCPAddr))
+		if err != nil {
 			d.log.Error("demo credentials not written", "err", err)
+		} else {
+			fmt.Printf("demo credentials (also in %s):\n%s", filepath.Join(d.cfg.Data, credentialsFile), creds)
 		}
 	}
 	var serveErr error
@@ -182,6 +189,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	case serveErr = <-errc:
 	}
 	d.log.Info("shutting down")
+	sdnotify.Notify("STOPPING=1")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	for _, s := range servers {

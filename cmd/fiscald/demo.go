@@ -126,8 +126,9 @@ func (d *demo) specs() []fiscal.CashBoxSpec {
 	return out
 }
 
-// writeCredentials writes demo-credentials.json for the bound address.
-func (d *demo) writeCredentials(addr *net.TCPAddr) error {
+// writeCredentials writes demo-credentials.json for the bound address and
+// returns its content.
+func (d *demo) writeCredentials(addr *net.TCPAddr) ([]byte, error) {
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
@@ -148,9 +149,10 @@ func (d *demo) writeCredentials(addr *net.TCPAddr) error {
 	}
 	b, err := json.MarshalIndent(&out, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return writeFileAtomic(filepath.Join(d.dir, credentialsFile), append(b, '\n'), 0o600)
+	b = append(b, '\n')
+	return b, writeFileAtomic(filepath.Join(d.dir, credentialsFile), b, 0o600)
 }
 
 // writeFileAtomic writes a file so that readers see the old or the new

@@ -3,6 +3,7 @@ package at_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,6 +110,7 @@ func TestStartReceiptDeviceFailure(t *testing.T) {
 	}
 
 	h.signer.setDown(false)
+	h.reopen() // a restart in between must not bring ft1#1 back either
 	res = h.send(wall(2025, 3, 10, 9, 1, 0), caseStart)
 	if res.Error != "" || !res.Receipt {
 		t.Fatalf("second start attempt: Error %q, Receipt %t; want a signed start receipt", res.Error, res.Receipt)
@@ -279,6 +281,15 @@ func TestFailedMode(t *testing.T) {
 	}
 	if local, global, _ := h.reg.Status(failAt.Add(49 * time.Hour)); local&0x001 == 0 || global&fiscal.StateSCUFailed == 0 {
 		t.Errorf("Status(+49h) while failed: local %#x global %#x; want local 0x001 and SCU failed", local, global)
+	}
+	// The 48 hours run from the first failed receipt, not from the latest.
+	for _, tc := range []struct {
+		after time.Duration
+		local uint16
+	}{{48 * time.Hour, 0}, {48*time.Hour + time.Second, 0x001}, {48*time.Hour + 2*time.Minute, 0x001}} {
+		if local, _, _ := h.reg.Status(failAt.Add(tc.after)); local&0x001 != tc.local {
+			t.Errorf("Status(first failure + %v): local %#x, want %#x", tc.after, local, tc.local)
+		}
 	}
 
 	// A zero receipt retries the device; while it is still out the zero
@@ -614,7 +625,10 @@ func TestRestore(t *testing.T) {
 	if h.signer.callCount() != calls {
 		t.Errorf("restored register in failed mode asked the device for a normal receipt")
 	}
-	h.send(wall(2025, 3, 10, 9, 7, 0), caseZero)
+	sb := storageItem(t, h.send(wall(2025, 3, 10, 9, 7, 0), caseZero), "Sammelbeleg")
+	if sb.Data != "Von ft5#5 bis ft7#7" {
+		t.Errorf("Sammelbeleg after a restart: %q, want Von ft5#5 bis ft7#7 (the outage began before the restart)", sb.Data)
+	}
 
 	_, dc := h.containers()
 	v := verify(t, h.export(), dc)
@@ -645,6 +659,73 @@ func TestUncommittedResult(t *testing.T) {
 	}
 	_, dc := h.containers()
 	verify(t, h.export(), dc)
+}
+
+// TestNumberNotReusedAfterCrash: a Belegnummer whose payload reached the
+// device is never used again, even if the process dies before the receipt
+// is committed and the register is restored from the last committed state
+// (rksv.md §2.5, §7.2: advance durably first, or recover with a margin).
+func TestNumberNotReusedAfterCrash(t *testing.T) {
+	h := newHarness(t)
+	h.start(wall(2025, 3, 10, 9, 0, 0))
+	h.send(wall(2025, 3, 10, 9, 1, 0), casePOS, charge{"1.00", "20", 0})
+
+	calls := h.signer.callCount()
+	lost, _ := h.fiscalize(wall(2025, 3, 10, 9, 2, 0), casePOS, false, charge{"50.00", "20", 0})
+	if h.signer.callCount() != calls+1 {
+		t.Fatalf("the lost receipt did not reach the device")
+	}
+	lostNumber := qrFields(t, lost)[3]
+
+	h.reopen() // crash: restart from the last committed state
+	res := h.send(wall(2025, 3, 10, 9, 3, 0), casePOS, charge{"2.00", "20", 0})
+	if got := qrFields(t, res)[3]; got == lostNumber {
+		t.Errorf("after a restart the register reuses Belegnummer %q, whose payload (50,00) was already signed by the device; "+
+			"the same Kassen-ID and number give the same AES-CTR keystream", got)
+	}
+}
+
+// TestStopWhileFailed: a Schlussbeleg may be unsigned (§4.2), but the
+// Stopbeleg storage item belongs to a signed stop receipt (§8.4 table).
+func TestStopWhileFailed(t *testing.T) {
+	h := newHarness(t)
+	h.start(wall(2025, 3, 10, 9, 0, 0))
+	h.signer.setDown(true)
+	h.send(wall(2025, 3, 10, 9, 1, 0), casePOS, charge{"1.00", "20", 0})
+	res := h.send(wall(2025, 3, 10, 9, 2, 0), caseStop)
+	checkFailed(t, res)
+	if hasStorageItem(res, "Stopbeleg") {
+		t.Errorf("unsigned stop receipt carries a Stopbeleg item: %+v", res.Signatures)
+	}
+}
+
+// TestStatusConcurrent: Status may be called while the queue goroutine
+// fiscalizes (fiscal.Register); run with -race.
+func TestStatusConcurrent(t *testing.T) {
+	h := newHarness(t)
+	h.start(wall(2025, 3, 10, 9, 0, 0))
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				h.reg.Status(wall(2025, 3, 11, 9, 0, 0))
+			}
+		}
+	}()
+	for i := range 20 {
+		h.send(wall(2025, 3, 10, 10, i, 0), casePOS, charge{"1.00", "20", 0})
+	}
+	close(done)
+	wg.Wait()
+	if _, global, _ := h.reg.Status(wall(2025, 3, 11, 9, 0, 0)); global&fiscal.StateDailyDue == 0 {
+		t.Errorf("Status on the next day after 20 receipts: global %#x, want daily closing due", global)
+	}
 }
 
 func TestIdentification(t *testing.T) {
