@@ -33,5 +33,13 @@ test: deps build
 		python3 "$(SHARED)/contract/check_demo_contract.py"; \
 	else echo "demo contract check skipped: $(SHARED) not found"; fi
 
+# bench measures durable /v2/sign throughput against the two ceilings it
+# cannot beat (internal/benchtool; not part of make test). BENCH_SECONDS=N
+# bounds each phase (default 10); BENCH_CASHBOXES and BENCH_TERMINALS size
+# the load (16 × 4). The last line is ratio=<receipts/s ÷ lower ceiling>.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1s ./journal ./fiscal/at ./httpapi/wire ./fiscal/at/rksv
+	GO="$(GO)" $(GO) run ./internal/benchtool
+
 clean:
 	rm -rf bin

@@ -63,7 +63,7 @@ func (e *Export) WriteTo(ctx context.Context, w io.Writer) error {
 // rangeFilter selects queue items and actions by time or queue row.
 type rangeFilter struct {
 	fromTicks, toTicks int64
-	limit              int64
+	limit, taken       int64
 	fromRow, toRow     uint64
 	byRow              bool
 }
@@ -107,10 +107,10 @@ func (f *rangeFilter) accept(row uint64, t time.Time) (ok, done bool) {
 		return false, false
 	}
 	if f.limit > 0 {
-		f.limit--
-		if f.limit == 0 {
-			f.toTicks = ticks // stop after this one
+		if f.taken == f.limit {
+			return false, true
 		}
+		f.taken++
 	}
 	return true, false
 }

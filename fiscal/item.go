@@ -79,16 +79,16 @@ func appendRawOrNull(b, raw []byte) []byte {
 
 // storedAction is the body of a KindAction entry.
 type storedAction struct {
-	Version     int       `json:"v"`
-	ID          string    `json:"ftActionJournalID"`
-	QueueID     string    `json:"ftQueueID"`
-	QueueItemID string    `json:"ftQueueItemID,omitempty"`
-	Moment      time.Time `json:"Moment"`
-	Type        string    `json:"Type"`
-	Message     string    `json:"Message"`
+	Version     int    `json:"v"`
+	ID          string `json:"ftActionJournalID"`
+	QueueID     string `json:"ftQueueID"`
+	QueueItemID string `json:"ftQueueItemID,omitempty"`
+	Moment      string `json:"Moment"` // wire.FormatMoment: UTC, milliseconds
+	Type        string `json:"Type"`
+	Message     string `json:"Message"`
 }
 
 func encodeAction(queueID, itemID string, t time.Time, typ, msg string) []byte {
-	b, _ := json.Marshal(storedAction{Version: 1, ID: newUUID(), QueueID: queueID, QueueItemID: itemID, Moment: t, Type: typ, Message: msg})
+	b, _ := json.Marshal(storedAction{Version: 1, ID: newUUID(), QueueID: queueID, QueueItemID: itemID, Moment: wire.FormatMoment(t), Type: typ, Message: msg})
 	return b
 }

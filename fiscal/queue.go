@@ -25,8 +25,14 @@ type Queue struct {
 	reg   Register
 	svc   *Service
 	jobs  chan *job
+	// unsynced holds one token per applied batch whose sync the requester
+	// has not seen yet; its capacity bounds the pipeline (MaxPipeline).
+	unsynced chan struct{}
 
-	closeOnce sync.Once
+	// gate orders submissions against close: no job is sent on a closed
+	// channel, even when the HTTP drain timed out.
+	gate   sync.RWMutex
+	closed bool
 	// st is owned by the worker goroutine.
 	st queueState
 	// lastState is the market state the last queue item stored; items the
@@ -103,37 +109,70 @@ func (q *Queue) globalState(st queueState, market uint32) uint32 {
 // Register returns the queue's market register.
 func (q *Queue) Register() Register { return q.reg }
 
-func (q *Queue) close() { q.closeOnce.Do(func() { close(q.jobs) }) }
+func (q *Queue) close() {
+	q.gate.Lock()
+	defer q.gate.Unlock()
+	if !q.closed {
+		q.closed = true
+		close(q.jobs)
+	}
+}
 
 // submit hands a job to the worker and waits for its outcome to be durable.
 // It never gives up half-way: once handed over, the job's result is waited
 // for even if the client went away, so that the operation settles.
 func (q *Queue) submit(j *job) (Outcome, error) {
 	j.reply = make(chan jobReply, 1)
-	q.svc.metrics.queued(q.Country, 1)
-	select {
-	case q.jobs <- j:
-	default:
-		q.svc.metrics.queued(q.Country, -1)
-		return Outcome{}, &Error{Code: CodeStorage, Detail: "the queue is overloaded; retry with the same operation id"}
+	if err := q.enqueue(j); err != nil {
+		return Outcome{}, err
 	}
 	r := <-j.reply
 	if r.err != nil {
 		return Outcome{}, r.err
 	}
 	if r.batch != nil {
-		if err := r.batch.Wait(); err != nil {
+		err := r.batch.Wait()
+		<-q.unsynced
+		if err != nil {
 			return Outcome{}, &Error{Code: CodeStorage, Detail: "queue item not synced", Err: err}
 		}
 	}
 	return r.out, nil
 }
 
+// enqueue hands a job over without blocking.
+func (q *Queue) enqueue(j *job) error {
+	q.gate.RLock()
+	defer q.gate.RUnlock()
+	if q.closed {
+		return &Error{Code: CodeStorage, Detail: "fiscald is shutting down; retry with the same operation id", Err: ErrClosed}
+	}
+	select {
+	case q.jobs <- j:
+		q.svc.metrics.queued(q.Country, 1)
+		return nil
+	default:
+		return &Error{Code: CodeStorage, Detail: "the queue is overloaded; retry with the same operation id"}
+	}
+}
+
+// MaxPipeline bounds how many applied but not yet synced batches one queue
+// may have: the worker makes receipt n+1 while receipt n syncs, but never
+// runs further ahead. A crash can therefore lose at most this many applied
+// receipts per queue, which is the margin a market adds to its receipt
+// numbers when payloads may have left the process (rksv.md §7.2).
+const MaxPipeline = 32
+
 // run is the queue's worker loop.
 func (q *Queue) run() {
 	for j := range q.jobs {
 		q.svc.metrics.queued(q.Country, -1)
-		j.reply <- q.handle(j)
+		q.unsynced <- struct{}{} // wait for a pipeline slot
+		r := q.handle(j)
+		if r.batch == nil {
+			<-q.unsynced
+		}
+		j.reply <- r
 	}
 }
 

@@ -229,6 +229,7 @@ func (s *Service) Start() {
 	for _, cb := range s.cashboxList {
 		for _, q := range cb.Queues {
 			q.jobs = make(chan *job, s.backlog)
+			q.unsynced = make(chan struct{}, MaxPipeline)
 			s.wg.Go(q.run)
 		}
 	}

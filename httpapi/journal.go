@@ -30,7 +30,9 @@ func (s *Server) journal(c *gin.Context) {
 			export, err = s.svc.Export(call.cashbox, req)
 		}
 		if err != nil {
-			if k, _, _ := problemFor(err); k.Status < 500 && k.Status != 501 || k == probNotImplemented {
+			// Refusals are answered as computed; read-only endpoints keep
+			// only the (id, digest) pair, never the outcome.
+			if k, _, _ := problemFor(err); k.Status < 500 || k == probNotImplemented {
 				return storedProblem(c, err, call.opID), nil
 			}
 			return fiscal.Outcome{}, err

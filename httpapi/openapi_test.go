@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,7 +167,7 @@ func oaMatch(tmpl, path string) bool {
 		return false
 	}
 	for i := range ts {
-		if ts[i] != ps[i] && !(strings.HasPrefix(ts[i], "{") && ps[i] != "" || ts[i] == "{}" && ps[i] == "{}") {
+		if ts[i] != ps[i] && !(strings.HasPrefix(ts[i], "{") && ps[i] != "") {
 			return false
 		}
 	}
@@ -335,7 +336,7 @@ func (c *oaChecker) check(schema, v any, at string) []string {
 			switch f := oaStr(kv); f {
 			case "uuid", "date-time":
 				if str, ok := v.(string); ok && !oaFormats[f].MatchString(str) {
-					fail("%q is not a %s", str, f)
+					fail("%q is not a %s (as fiscald reads it: %s)", str, f, oaFormats[f])
 				}
 			case "uint64", "int64", "decimal":
 				n, ok := v.(json.Number)
@@ -1131,7 +1132,12 @@ func TestOpenAPILiveResponses(t *testing.T) {
 			}},
 		{name: "sign POS receipt", method: "POST", path: "/sign/", headers: withHeaders("pos-receipt-1", nil),
 			body: posReceipt, status: 200,
-			check: func(t *testing.T, r resp) { previous = r }},
+			check: func(t *testing.T, r resp) {
+				if r.Header.Get("x-idempotent-replay") != "" {
+					t.Error("a first answer carries x-idempotent-replay")
+				}
+				previous = r
+			}},
 		{name: "sign replay", method: "POST", path: "/v2/sign", headers: withHeaders("pos-receipt-1", nil),
 			body: posReceipt, status: 200, check: func(t *testing.T, r resp) {
 				if r.Header.Get("x-idempotent-replay") != "true" || !bytes.Equal(r.Body, previous.Body) {
@@ -1151,7 +1157,8 @@ func TestOpenAPILiveResponses(t *testing.T) {
 			body: receipt("c1", caseZero, ""), status: 200},
 		{name: "sign operation conflict", method: "POST", path: "/v2/sign", headers: withHeaders("conflict-1", nil),
 			body: receipt("c2", caseZero, ""), status: 409, problem: "operation-conflict"},
-		{name: "sign payload too large", method: "POST", path: "/v2/sign", body: `{"x":"` + strings.Repeat("x", 1<<20) + `"}`, status: 413, problem: "payload-too-large"},
+		{name: "sign payload too large after gzip decoding", method: "POST", path: "/v2/sign", headers: withHeaders(fiscal.NewUUID(), map[string]string{"Content-Encoding": "gzip"}),
+			body: oaGzip(`{"x":"` + strings.Repeat("x", 1<<20) + `"}`), status: 413, problem: "payload-too-large"},
 		{name: "sign unsupported media type", method: "POST", path: "/v2/sign", headers: withHeaders(fiscal.NewUUID(), map[string]string{"Content-Type": "text/plain"}),
 			body: receipt("m", casePOS, ""), status: 415, problem: "unsupported-media-type"},
 		{name: "sign DE receipt to an AT CashBox", method: "POST", path: "/v2/sign", body: receipt("de", deReceipt, ""), status: 422, problem: "unsupported-market"},
@@ -1236,6 +1243,16 @@ func TestOpenAPILiveResponses(t *testing.T) {
 		}
 		oaCheckLive(t, doc, "POST", "/v2/echo", r)
 	})
+}
+
+// oaGzip compresses s; a large body that compresses well is read by the
+// server to its limit, so the connection is not cut while the client sends.
+func oaGzip(s string) string {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write([]byte(s))
+	w.Close()
+	return buf.String()
 }
 
 func mustDecode(t *testing.T, data []byte) any {

@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,7 +50,7 @@ type Server struct {
 	throttle *throttle
 	metrics  *httpMetrics
 	spoolDir string
-	allowed  map[string][]string // path -> methods, for 405's Allow
+	routes   []Route // for 405's Allow
 }
 
 // New builds the API server and its routes.
@@ -61,7 +62,6 @@ func New(o Options) *Server {
 		throttle: newThrottle(o.Throttle),
 		metrics:  newHTTPMetrics(o.Registry),
 		spoolDir: o.SpoolDir,
-		allowed:  map[string][]string{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -75,7 +75,7 @@ func New(o Options) *Server {
 	e.Use(s.common)
 	e.NoRoute(func(c *gin.Context) { s.problem(c, probNotFound, "no such endpoint: "+c.Request.URL.Path, nil) })
 	e.NoMethod(func(c *gin.Context) {
-		c.Header("Allow", strings.Join(s.allowed[c.Request.URL.Path], ", "))
+		c.Header("Allow", strings.Join(s.allow(c.Request.URL.Path), ", "))
 		s.problem(c, probMethod, c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
 	})
 	s.engine = e
@@ -100,11 +100,33 @@ func New(o Options) *Server {
 func (s *Server) route(method, path string, h gin.HandlerFunc) {
 	for _, p := range []string{path, path + "/"} {
 		s.engine.Handle(method, p, h)
-		if !strings.Contains(p, ":") {
-			s.allowed[p] = append(s.allowed[p], method)
-			sort.Strings(s.allowed[p])
+		s.routes = append(s.routes, Route{Method: method, Path: p})
+	}
+}
+
+// allow lists the methods registered for a concrete path (the Allow header
+// of a 405); ":name" segments match any one segment.
+func (s *Server) allow(path string) []string {
+	var out []string
+	segs := strings.Split(path, "/")
+	for _, r := range s.routes {
+		pat := strings.Split(r.Path, "/")
+		if len(pat) != len(segs) {
+			continue
+		}
+		ok := true
+		for i := range pat {
+			if pat[i] != segs[i] && !(strings.HasPrefix(pat[i], ":") && segs[i] != "") {
+				ok = false
+				break
+			}
+		}
+		if ok && !slices.Contains(out, r.Method) {
+			out = append(out, r.Method)
 		}
 	}
+	sort.Strings(out)
+	return out
 }
 
 // Handler returns the http.Handler to serve.
@@ -201,10 +223,4 @@ type Route struct{ Method, Path string }
 
 // Routes lists the registered routes (the OpenAPI test compares them with
 // the document).
-func (s *Server) Routes() []Route {
-	var out []Route
-	for _, r := range s.engine.Routes() {
-		out = append(out, Route{Method: r.Method, Path: r.Path})
-	}
-	return out
-}
+func (s *Server) Routes() []Route { return slices.Clone(s.routes) }

@@ -74,3 +74,13 @@ func TestDuplicateIDs(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestExampleConfigIsValid(t *testing.T) {
+	c, err := Load("../../testdata/fiscald.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CashBoxes[0].Queues[0].AT.Provider != "AT1" || c.Auth.Failures != 10 {
+		t.Fatalf("example decoded as %+v", c)
+	}
+}
