@@ -31,8 +31,9 @@ type storedItem struct {
 
 // encodeItem writes a queue item body by hand so that the request and
 // response bytes are embedded verbatim (encoding/json would re-compact them).
-func (q *Queue) encodeItem(j *job, st queueState, item itemDraft, res *Result, response []byte) []byte {
-	b := make([]byte, 0, 512+len(j.raw)+len(response))
+// It returns the body and the offset of the response within it.
+func (q *Queue) encodeItem(dst []byte, j *job, st queueState, item itemDraft, res *Result, response []byte) ([]byte, int) {
+	b := dst[:0]
 	b = append(b, `{"v":1,"ftQueueItemID":"`...)
 	b = append(b, item.id...)
 	b = append(b, `","ftQueueRow":`...)
@@ -52,13 +53,13 @@ func (q *Queue) encodeItem(j *job, st queueState, item itemDraft, res *Result, r
 	b = append(b, `","request":`...)
 	b = append(b, j.raw...)
 	b = append(b, `,"response":`...)
+	respOff := len(b)
 	b = append(b, response...)
 	receipt := res != nil && item.state == 0 && res.Receipt
 	b = append(b, `,"receipt":`...)
 	b = strconv.AppendBool(b, receipt)
 	b = append(b, `,"queue":`...)
-	qs, _ := json.Marshal(st)
-	b = append(b, qs...)
+	b = st.appendJSON(b)
 	b = append(b, `,"market":`...)
 	var data []byte
 	if res != nil {
@@ -67,7 +68,7 @@ func (q *Queue) encodeItem(j *job, st queueState, item itemDraft, res *Result, r
 	b = appendRawOrNull(b, data)
 	b = append(b, `,"marketState":`...)
 	b = appendRawOrNull(b, q.marketState(res))
-	return append(b, '}')
+	return append(b, '}'), respOff
 }
 
 func appendRawOrNull(b, raw []byte) []byte {
@@ -91,4 +92,22 @@ type storedAction struct {
 func encodeAction(queueID, itemID string, t time.Time, typ, msg string) []byte {
 	b, _ := json.Marshal(storedAction{Version: 1, ID: newUUID(), QueueID: queueID, QueueItemID: itemID, Moment: wire.FormatMoment(t), Type: typ, Message: msg})
 	return b
+}
+
+// appendJSON writes the state as encoding/json would decode it back into a
+// queueState (by hand: it runs for every queue item).
+func (st queueState) appendJSON(b []byte) []byte {
+	b = append(b, `{"row":`...)
+	b = strconv.AppendUint(b, st.Row, 10)
+	b = append(b, `,"numerator":`...)
+	b = strconv.AppendUint(b, st.Numerator, 10)
+	b = append(b, `,"started":`...)
+	b = strconv.AppendBool(b, st.Started)
+	b = append(b, `,"stopped":`...)
+	b = strconv.AppendBool(b, st.Stopped)
+	b = append(b, `,"lateSigning":`...)
+	b = strconv.AppendBool(b, st.LateSigning)
+	b = append(b, `,"lastReceiptMoment":"`...)
+	b = st.LastMoment.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, `"}`...)
 }

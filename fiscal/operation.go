@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/fiscald/fiscald/journal"
@@ -53,10 +54,36 @@ type Operation struct {
 func (o *Operation) Key() OpKey { return o.key }
 
 // operations tracks operations in flight so that a retry waits for the first
-// attempt instead of running twice.
+// attempt instead of running twice. It is sharded by key: the lookup of the
+// stored record happens under the shard lock (so that no operation can
+// finish between "not stored" and "now in flight"), and sharding keeps
+// unrelated requests from waiting on each other's lookups.
 type operations struct {
+	shards [64]opShard
+}
+
+type opShard struct {
 	mu     sync.Mutex
 	flight map[OpKey]*Operation
+}
+
+func newOperations() *operations {
+	ops := &operations{}
+	for i := range ops.shards {
+		ops.shards[i].flight = map[OpKey]*Operation{}
+	}
+	return ops
+}
+
+// shard picks the shard of a key (FNV-1a over CashBox and id).
+func (ops *operations) shard(k OpKey) *opShard {
+	h := uint32(2166136261)
+	for _, s := range [2]string{k.CashBox, k.ID} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint32(s[i])) * 16777619
+		}
+	}
+	return &ops.shards[h%uint32(len(ops.shards))]
 }
 
 // opRecordKey is cashbox UUID (16 bytes) ‖ operation id.
@@ -65,29 +92,70 @@ func opRecordKey(k OpKey) []byte {
 	return append(id[:], k.ID...)
 }
 
-// encodeOpRecord is version(1) ‖ digest(32) ‖ status(2) ‖ flags(1) ‖ body.
-// Status 0 records only the (id, digest) pair of a fresh endpoint.
+// An operation record is stored in one of two forms:
+//
+//	v1: 1 ‖ digest (32) ‖ status (2) ‖ flags (1) ‖ response body
+//	v2: 2 ‖ digest (32) ‖ status (2) ‖ flags (1) ‖ chain (16) ‖ seq (8) ‖ offset (4) ‖ length (4)
+//
+// v2 points at the response inside the queue item that holds it, so a
+// receipt's answer is written once. Status 0 records only the (id, digest)
+// pair of a fresh endpoint. Flags bit 0 marks a problem document.
+const opHeaderLen = 36
+
+// encodeOpRecord builds a v1 record that carries the body itself.
 func encodeOpRecord(digest [32]byte, out Outcome) []byte {
-	b := make([]byte, 0, 36+len(out.Body))
-	b = append(b, 1)
+	b := appendOpHeader(make([]byte, 0, opHeaderLen+len(out.Body)), 1, digest, out)
+	return append(b, out.Body...)
+}
+
+// encodeOpRef builds a v2 record pointing at body[off:off+n] of an entry.
+func encodeOpRef(digest [32]byte, out Outcome, chain journal.ChainID, seq uint64, off, n int) []byte {
+	b := appendOpHeader(make([]byte, 0, opHeaderLen+32), 2, digest, out)
+	b = append(b, chain[:]...)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = binary.BigEndian.AppendUint32(b, uint32(off))
+	return binary.BigEndian.AppendUint32(b, uint32(n))
+}
+
+func appendOpHeader(b []byte, version byte, digest [32]byte, out Outcome) []byte {
+	b = append(b, version)
 	b = append(b, digest[:]...)
 	b = binary.BigEndian.AppendUint16(b, uint16(out.Status))
 	var flags byte
 	if out.Problem {
 		flags = 1
 	}
-	b = append(b, flags)
-	return append(b, out.Body...)
+	return append(b, flags)
 }
 
-func decodeOpRecord(b []byte) (digest [32]byte, out Outcome, err error) {
-	if len(b) < 36 || b[0] != 1 {
+// readOpRecord decodes a record, reading the response from its queue item
+// for the v2 form.
+func (s *Service) readOpRecord(b []byte) (digest [32]byte, out Outcome, err error) {
+	if len(b) < opHeaderLen || (b[0] != 1 && b[0] != 2) {
 		return digest, out, errors.New("fiscal: malformed operation record")
 	}
 	copy(digest[:], b[1:33])
 	out.Status = int(binary.BigEndian.Uint16(b[33:35]))
 	out.Problem = b[35]&1 != 0
-	out.Body = b[36:]
+	if b[0] == 1 {
+		out.Body = b[opHeaderLen:]
+		return digest, out, nil
+	}
+	if len(b) != opHeaderLen+32 {
+		return digest, out, errors.New("fiscal: malformed operation record")
+	}
+	var chain journal.ChainID
+	copy(chain[:], b[36:52])
+	seq := binary.BigEndian.Uint64(b[52:60])
+	off, n := binary.BigEndian.Uint32(b[60:64]), binary.BigEndian.Uint32(b[64:68])
+	e, err := s.db.Entry(chain, seq)
+	if err != nil {
+		return digest, out, fmt.Errorf("fiscal: operation record points at entry %d: %w", seq, err)
+	}
+	if uint64(off)+uint64(n) > uint64(len(e.Body)) {
+		return digest, out, errors.New("fiscal: operation record points outside its entry")
+	}
+	out.Body = e.Body[off : off+n]
 	return digest, out, nil
 }
 
@@ -130,19 +198,24 @@ func (s *Service) Do(ctx context.Context, key OpKey, digest [32]byte, mode Repla
 // operation in flight to wait for (owner false), or a new operation the
 // caller now owns and must settle.
 func (s *Service) begin(key OpKey, digest [32]byte, mode Replayable) (op *Operation, owner bool, replay *Outcome, err error) {
-	s.ops.mu.Lock()
-	defer s.ops.mu.Unlock()
-	if op, ok := s.ops.flight[key]; ok {
+	sh := s.ops.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if op, ok := sh.flight[key]; ok {
 		if op.digest != digest {
 			s.metrics.conflict(mode)
 			return nil, false, nil, ErrConflict
 		}
 		return op, false, nil, nil
 	}
-	rec, err := s.db.Get(nsOperation, opRecordKey(key))
+	rk := opRecordKey(key)
+	rec, err := []byte(nil), journal.ErrNotFound
+	if s.filter.mayContain(rk) {
+		rec, err = s.db.Get(nsOperation, rk)
+	}
 	switch {
 	case err == nil:
-		d, out, derr := decodeOpRecord(rec)
+		d, out, derr := s.readOpRecord(rec)
 		if derr != nil {
 			return nil, false, nil, &Error{Code: CodeInternal, Detail: "operation record unreadable", Err: derr}
 		}
@@ -157,7 +230,7 @@ func (s *Service) begin(key OpKey, digest [32]byte, mode Replayable) (op *Operat
 		return nil, false, nil, &Error{Code: CodeStorage, Detail: "operation records cannot be read", Err: err}
 	}
 	op = &Operation{key: key, digest: digest, done: make(chan struct{})}
-	s.ops.flight[key] = op
+	sh.flight[key] = op
 	return op, true, nil, nil
 }
 
@@ -182,12 +255,18 @@ func (s *Service) execute(op *Operation, mode Replayable, fn func(*Operation) (O
 	return out, false, nil
 }
 
-// settle publishes an operation's result to its waiters and forgets it.
+// settle publishes an operation's result to its waiters and forgets it. A
+// stored operation enters the filter before it leaves the in-flight table,
+// so that no later request can miss it.
 func (s *Service) settle(op *Operation, out Outcome, err error) {
 	op.out, op.err = out, err
-	s.ops.mu.Lock()
-	delete(s.ops.flight, op.key)
-	s.ops.mu.Unlock()
+	if err == nil {
+		s.filter.add(opRecordKey(op.key))
+	}
+	sh := s.ops.shard(op.key)
+	sh.mu.Lock()
+	delete(sh.flight, op.key)
+	sh.mu.Unlock()
 	close(op.done)
 }
 

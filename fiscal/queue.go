@@ -35,6 +35,9 @@ type Queue struct {
 	closed bool
 	// st is owned by the worker goroutine.
 	st queueState
+	// itemBuf is the worker's reusable buffer for encoding queue items
+	// (the journal copies the bytes into its batch).
+	itemBuf []byte
 	// lastState is the market state the last queue item stored; items the
 	// market did not see store it again, so the newest item always holds
 	// the state to restore.
@@ -275,9 +278,10 @@ func (q *Queue) checkReferences(j *job) string {
 func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobReply {
 	resp := q.response(j, st, item, res)
 	body := resp.AppendJSON(make([]byte, 0, 1024))
+	var respOff int
 	b := q.svc.db.NewBatch()
-	entry := q.encodeItem(j, st, item, res, body)
-	seq, _, err := b.Append(q.chain, KindQueueItem, item.moment, entry)
+	q.itemBuf, respOff = q.encodeItem(q.itemBuf, j, st, item, res, body)
+	seq, _, err := b.Append(q.chain, KindQueueItem, item.moment, q.itemBuf)
 	if err != nil {
 		b.Discard()
 		return jobReply{err: &Error{Code: CodeStorage, Detail: "queue item not written", Err: err}}
@@ -294,7 +298,6 @@ func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobRe
 	}
 	var seqb [9]byte
 	binary.BigEndian.PutUint64(seqb[:8], seq)
-	b.Set(nsQueueHead, q.chain[:], seqb[:8])
 	if res != nil && item.state == 0 && res.Receipt {
 		b.Set(nsRef, refKey(q.chain, j.req.ReceiptReference), seqb[:])
 		b.Set(nsRequested, requestedKey(q.chain, j.req), seqb[:8])
@@ -310,7 +313,7 @@ func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobRe
 		}
 	}
 	out := Outcome{Status: 200, Body: body}
-	b.Set(nsOperation, opRecordKey(j.op.key), encodeOpRecord(j.op.digest, out))
+	b.Set(nsOperation, opRecordKey(j.op.key), encodeOpRef(j.op.digest, out, q.chain, seq, respOff, len(body)))
 	if err := b.Apply(); err != nil {
 		b.Discard()
 		return jobReply{err: &Error{Code: CodeStorage, Detail: "queue item not written", Err: err}}

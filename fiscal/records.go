@@ -14,7 +14,6 @@ const (
 	nsOperation journal.Namespace = 'o' // cashbox(16) ‖ operation id -> operation record
 	nsRef       journal.Namespace = 'p' // queue(16) ‖ cbReceiptReference -> seq(8) ‖ flags(1)
 	nsRequested journal.Namespace = 'r' // queue(16) ‖ sha256(ref, terminal, case) -> seq(8)
-	nsQueueHead journal.Namespace = 'q' // queue(16) -> seq(8) of the last queue item
 
 	// KindQueueItem is a /sign request's queue item.
 	KindQueueItem journal.Kind = 1

@@ -1,7 +1,6 @@
 package fiscal
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +36,8 @@ type Service struct {
 	cashboxes   map[string]*CashBox
 	cashboxList []*CashBox
 	decoy       tokenHash
-	ops         operations
+	ops         *operations
+	filter      *opFilter
 	log         *slog.Logger
 	metrics     *Metrics
 	now         func() time.Time
@@ -55,7 +55,7 @@ func NewService(o Options) (*Service, error) {
 		db:        o.DB,
 		markets:   map[Country]Market{},
 		cashboxes: map[string]*CashBox{},
-		ops:       operations{flight: map[OpKey]*Operation{}},
+		ops:       newOperations(),
 		log:       o.Log,
 		metrics:   o.Metrics,
 		now:       o.Now,
@@ -75,6 +75,9 @@ func NewService(o Options) (*Service, error) {
 		s.markets[m.Country()] = m
 	}
 	s.decoy.sum = s.decoy.of("decoy") // unknown CashBoxes hash against this
+	if err := s.loadFilter(); err != nil {
+		return nil, err
+	}
 	err := s.db.ScanRecords(nsCashBox, nil, func(_, v []byte) error {
 		var rec cashboxRecord
 		if err := json.Unmarshal(v, &rec); err != nil {
@@ -86,6 +89,21 @@ func NewService(o Options) (*Service, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// loadFilter puts every stored operation key into the filter, sized for
+// twice the keys stored so far (one pass counts, one adds).
+func (s *Service) loadFilter() error {
+	n := 0
+	err := s.db.ScanRecords(nsOperation, nil, func(_, _ []byte) error { n++; return nil })
+	if err == nil {
+		s.filter = newOpFilter(2 * n)
+		err = s.db.ScanRecords(nsOperation, nil, func(k, _ []byte) error { s.filter.add(k); return nil })
+	}
+	if err != nil {
+		return fmt.Errorf("fiscal: operation records: %w", err)
+	}
+	return nil
 }
 
 // load builds a CashBox and its queues from its record.
@@ -197,11 +215,7 @@ func (s *Service) openQueue(cb *CashBox, qr queueRecord) (*Queue, error) {
 	}
 	q := &Queue{ID: qr.ID, Country: country, CashBox: cb, chain: chain, svc: s}
 	var marketState []byte
-	if ptr, err := s.db.Get(nsQueueHead, chain[:]); err == nil {
-		e, err := s.db.Entry(chain, binary.BigEndian.Uint64(ptr))
-		if err != nil {
-			return nil, fmt.Errorf("fiscal: queue %s: last queue item: %w", qr.ID, err)
-		}
+	if e, err := s.db.Last(chain, KindQueueItem); err == nil {
 		var it storedItem
 		if err := json.Unmarshal(e.Body, &it); err != nil {
 			return nil, fmt.Errorf("fiscal: queue %s: last queue item: %w", qr.ID, err)

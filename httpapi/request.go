@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -25,7 +24,20 @@ type call struct {
 	digest      [32]byte
 }
 
-var operationIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+// validOperationID checks §2's operation-id format: 1–128 characters of
+// [A-Za-z0-9._:-] (by hand: it runs on every request).
+func validOperationID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 const nilUUID = "00000000-0000-0000-0000-000000000000"
 
@@ -53,7 +65,7 @@ func (s *Server) accept(c *gin.Context) (*call, bool) {
 	case err2 != nil:
 		s.problem(c, probInvalidHeader, "x-possystem-id: missing or not a UUID", nil)
 		return nil, false
-	case !operationIDPattern.MatchString(opID):
+	case !validOperationID(opID):
 		s.problem(c, probInvalidHeader, "x-operation-id: missing or not 1-128 characters of [A-Za-z0-9._:-]", nil)
 		return nil, false
 	}

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -44,6 +45,9 @@ func (b *Batch) Append(chain ChainID, kind Kind, t time.Time, body []byte) (uint
 		return 0, Hash{}, err
 	}
 	seq := p.seq + 1
+	if b.buf == nil {
+		b.buf = (*entryBufs.Get().(*[]byte))[:0]
+	}
 	b.buf = encodeEntry(b.buf[:0], kind, seq, t, p.hash, body)
 	hash := hashEntry(chain, b.buf)
 	var kb [32]byte
@@ -120,6 +124,7 @@ func (b *Batch) Wait() error {
 	err := b.pb.SyncWait()
 	b.db.metrics.synced(b.started)
 	b.pb.Close()
+	b.release()
 	if err != nil {
 		return fmt.Errorf("journal: sync: %w", err)
 	}
@@ -154,5 +159,18 @@ func (b *Batch) CommitNoSync() error {
 func (b *Batch) Discard() {
 	if !b.applied {
 		b.pb.Close()
+		b.release()
+	}
+}
+
+// entryBufs recycles the buffers entries are encoded in; Pebble copies the
+// value into its batch, so the buffer is free again after the batch.
+var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (b *Batch) release() {
+	if b.buf != nil {
+		buf := b.buf[:0]
+		entryBufs.Put(&buf)
+		b.buf = nil
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -25,6 +26,10 @@ type Options struct {
 	// Metrics, if set, observes commits and syncs.
 	Metrics *Metrics
 }
+
+// cacheBytes is the block cache: the recent part of the journal and the
+// index blocks of every table stay in memory.
+const cacheBytes = 64 << 20
 
 // DB is an open journal. It is safe for concurrent use.
 type DB struct {
@@ -61,12 +66,23 @@ func Open(dir string, o Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("journal: lock %s: %w", dir, err)
 	}
+	cache := pebble.NewCache(cacheBytes)
+	defer cache.Unref()
 	opts := &pebble.Options{
 		ReadOnly:           o.ReadOnly,
 		Lock:               lock,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{log: o.Logger},
-		LoggerAndTracer:    nil,
+		Cache:              cache,
+		// Every request looks up its operation id, which almost always
+		// misses: bloom filters answer a miss without reading blocks.
+		// A larger memtable and base level mean fewer flushes and
+		// compactions for a log that only grows.
+		MemTableSize:  64 << 20,
+		LBaseMaxBytes: 256 << 20,
+	}
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	if o.ReadOnly {
 		opts.ErrorIfNotExists = true
@@ -299,3 +315,29 @@ var _ io.Closer = (*DB)(nil)
 
 // sinceSeconds is used by metrics.
 func sinceSeconds(t time.Time) float64 { return time.Since(t).Seconds() }
+
+// Last returns the newest entry of a chain with the given kind, or
+// ErrNotFound. It reads backwards from the head, so it is cheap when such
+// an entry is near the end.
+func (db *DB) Last(chain ChainID, kind Kind) (Entry, error) {
+	lower, upper := chainBounds(chain)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal: chain %s: %w", chain, err)
+	}
+	defer it.Close()
+	for ok := it.Last(); ok; ok = it.Prev() {
+		v := it.Value()
+		if len(v) > 1 && Kind(v[1]) == kind {
+			e, err := decodeEntry(chain, append([]byte(nil), v...))
+			if err != nil {
+				return Entry{}, &CorruptError{Chain: chain, Seq: keySeq(it.Key()), Reason: err.Error()}
+			}
+			return e, nil
+		}
+	}
+	if err := it.Error(); err != nil {
+		return Entry{}, fmt.Errorf("journal: chain %s: %w", chain, err)
+	}
+	return Entry{}, ErrNotFound
+}

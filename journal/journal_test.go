@@ -290,3 +290,26 @@ func TestChainIDRoundTrip(t *testing.T) {
 		t.Fatal("incrementKey")
 	}
 }
+
+func TestLastOfKind(t *testing.T) {
+	db := open(t, t.TempDir())
+	defer db.Close()
+	c := chainOf(5)
+	if _, err := db.Last(c, 1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Last on an empty chain: %v", err)
+	}
+	b := db.NewBatch()
+	b.Append(c, 1, time.Now(), []byte("item-1"))
+	b.Append(c, 1, time.Now(), []byte("item-2"))
+	b.Append(c, 2, time.Now(), []byte("action"))
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := db.Last(c, 1)
+	if err != nil || string(e.Body) != "item-2" || e.Seq != 2 {
+		t.Fatalf("Last(kind 1) = %d %q %v", e.Seq, e.Body, err)
+	}
+	if _, err := db.Last(c, 3); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Last of a missing kind: %v", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // Europe/Vienna must load on hosts without zoneinfo
 
@@ -54,6 +55,11 @@ func main() {
 	if *showVersion {
 		fmt.Println("fiscald", version)
 		return
+	}
+	if os.Getenv("GOGC") == "" {
+		// Requests allocate short-lived buffers; collecting half as often
+		// saves CPU on a small box for a few MB of heap.
+		debug.SetGCPercent(200)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -78,8 +78,12 @@ func TestBuilderSignerOutcomes(t *testing.T) {
 			spec := at.Spec{Kind: at.KindStandard, Number: "R-2", Date: "2025-03-10T09:01:00",
 				Amounts: rksv.Amounts{100, 0, 0, 0, 0}, Device: dev, Failed: tt.failed}
 
+			// The parent context only keeps a broken deadline from hanging
+			// the test; the 50ms device deadline must end the call first.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
 			began := time.Now()
-			rec, next, err := b.Make(context.Background(), ch, spec)
+			rec, next, err := b.Make(ctx, ch, spec)
 			if err != nil {
 				t.Fatalf("Make: %v", err)
 			}

@@ -63,6 +63,7 @@ type keySigner struct {
 
 	mu    sync.Mutex
 	down  bool
+	hang  bool // answer only when the caller gives up
 	calls int
 }
 
@@ -89,8 +90,12 @@ func newKeySigner(t testing.TB, name string, serial *big.Int) *keySigner {
 func (s *keySigner) Sign(ctx context.Context, digest []byte) ([]byte, error) {
 	s.mu.Lock()
 	s.calls++
-	down := s.down
+	down, hang := s.down, s.hang
 	s.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return nil, fmt.Errorf("test device %s: %w", s.name, ctx.Err())
+	}
 	if down {
 		return nil, fmt.Errorf("test device %s: card removed: %w", s.name, device.ErrUnavailable)
 	}
@@ -108,6 +113,12 @@ func (s *keySigner) Identity() device.SignerIdentity {
 func (s *keySigner) setDown(down bool) {
 	s.mu.Lock()
 	s.down = down
+	s.mu.Unlock()
+}
+
+func (s *keySigner) setHang(hang bool) {
+	s.mu.Lock()
+	s.hang = hang
 	s.mu.Unlock()
 }
 
@@ -225,8 +236,15 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, params string) *harness {
 	t.Helper()
+	return newHarnessOptions(t, params, 0)
+}
+
+// newHarnessOptions is newHarnessWith with a device deadline for the market
+// (0: the market's default).
+func newHarnessOptions(t *testing.T, params string, deadline time.Duration) *harness {
+	t.Helper()
 	sig := newKeySigner(t, "card-1", testSerial)
-	m := at.New(at.Options{Signers: []device.Signer{sig}})
+	m := at.New(at.Options{Signers: []device.Signer{sig}, DeviceDeadline: deadline})
 	cfg, err := m.Provision("queue-1", []byte(params))
 	if err != nil {
 		t.Fatalf("Provision(%s): %v", params, err)

@@ -447,7 +447,10 @@ func TestDailyClosingDue(t *testing.T) {
 		// 23:30 UTC is already the next day in Vienna.
 		{"next Vienna day, same UTC day", time.Date(2025, 3, 10, 23, 30, 0, 0, time.UTC), casePOS, true},
 		{"daily closing", wall(2025, 3, 11, 0, 45, 0), caseDaily, false},
-		{"first receipt after the closing", wall(2025, 3, 11, 9, 0, 0), casePOS, false},
+		// 00:50 in Vienna is still 10 March in UTC; the business day is
+		// the Vienna one.
+		{"first receipt after the closing, just after midnight", wall(2025, 3, 11, 0, 50, 0), casePOS, false},
+		{"later the same Vienna day", wall(2025, 3, 11, 9, 0, 0), casePOS, false},
 		{"two days later", wall(2025, 3, 13, 9, 0, 0), casePOS, true},
 		{"daily closing again", wall(2025, 3, 13, 22, 0, 0), caseDaily, false},
 	}
@@ -683,6 +686,20 @@ func TestNumberNotReusedAfterCrash(t *testing.T) {
 		t.Errorf("after a restart the register reuses Belegnummer %q, whose payload (50,00) was already signed by the device; "+
 			"the same Kassen-ID and number give the same AES-CTR keystream", got)
 	}
+}
+
+// TestDeviceDeadline: a device that does not answer within the market's
+// deadline makes a failed receipt at once (rksv.md §4.5, bounded latency).
+func TestDeviceDeadline(t *testing.T) {
+	h := newHarnessOptions(t, fmt.Sprintf(`{"kassenId":%q,"signer":"card-1"}`, testKassenID), 50*time.Millisecond)
+	h.start(wall(2025, 3, 10, 9, 0, 0))
+	h.signer.setHang(true)
+	began := time.Now()
+	res := h.send(wall(2025, 3, 10, 9, 1, 0), casePOS, charge{"1.00", "20", 0})
+	if d := time.Since(began); d > time.Second {
+		t.Errorf("receipt with a hanging device took %v, market deadline 50ms", d)
+	}
+	checkFailed(t, res)
 }
 
 // TestStopWhileFailed: a Schlussbeleg may be unsigned (§4.2), but the

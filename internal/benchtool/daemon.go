@@ -186,7 +186,7 @@ func (d *daemon) cpuTime() (time.Duration, error) {
 func (d *daemon) stop() (time.Duration, error) {
 	defer d.log.Close()
 	start := time.Now()
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return 0, fmt.Errorf("SIGTERM fiscald: %w", err)
 	}
 	t := time.NewTimer(stopTimeout)

@@ -51,3 +51,15 @@ func percentiles(samples []time.Duration, ps ...float64) []time.Duration {
 	}
 	return out
 }
+
+// mean is the arithmetic mean of samples, or zero.
+func mean(samples []time.Duration) time.Duration {
+	if len(samples) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range samples {
+		sum += d
+	}
+	return sum / time.Duration(len(samples))
+}

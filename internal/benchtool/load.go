@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -20,7 +23,10 @@ type loadResult struct {
 	p50, p99             time.Duration
 	rssKiB, hwmKiB       int64
 	memErr               error
-	daemonCPU, selfCPU   time.Duration // CPU time used during the measured phase
+	cpu                  cpuUse        // machine and bench CPU during the measured phase
+	daemonCores          float64       // fiscald's CPU during the measured phase
+	mean                 time.Duration // client-observed mean latency of the ok requests
+	server               serverTimes
 	profile              profileResult
 	stopIn               time.Duration
 	stopErr              error
@@ -69,19 +75,9 @@ func runLoad(ctx context.Context, cfg config, parent string, progress func(strin
 	}
 
 	progress("load: %d CashBoxes × %d terminals for %v; CPU profile %ds", len(boxes), cfg.terminals, cfg.phase, cfg.profileSeconds())
-	profc := make(chan profileResult, 1)
-	profPath := filepath.Join(cfg.outDir, "cpu.pprof")
-	go func() { profc <- takeProfile(ctx, d.debugURL, cfg.profileSeconds(), profPath) }()
-	cpu0, _ := d.cpuTime()
-	self0 := processCPU()
-	res.counts, res.elapsed = drive(ctx, terms, cfg.phase)
-	cpu1, _ := d.cpuTime()
-	res.daemonCPU, res.selfCPU = cpu1-cpu0, processCPU()-self0
-	res.profile = <-profc
-	res.rssKiB, res.hwmKiB, res.memErr = d.memory()
+	res = measure(ctx, d, terms, cfg)
 	res.cashBoxes, res.terminals = len(boxes), cfg.terminals
-	q := percentiles(res.counts.latency.samples, 0.50, 0.99)
-	res.p50, res.p99 = q[0], q[1]
+	res.rssKiB, res.hwmKiB, res.memErr = d.memory()
 
 	stopped = true
 	res.stopIn, res.stopErr = d.stop()
@@ -98,6 +94,37 @@ func runLoad(ctx context.Context, cfg config, parent string, progress func(strin
 		res.entry = entrySize{bytes: fallbackEntryBytes, err: res.stopErr}
 	}
 	return res, nil
+}
+
+// measure is the measured part of the load phase: the terminals run for
+// cfg.phase while the daemon's CPU profile is taken and its CPU time and
+// latency histograms are read before and after.
+func measure(ctx context.Context, d *daemon, terms []*terminal, cfg config) (res loadResult) {
+	profc := make(chan profileResult, 1)
+	profPath := filepath.Join(cfg.outDir, "cpu.pprof")
+	go func() { profc <- takeProfile(ctx, d.debugURL, cfg.profileSeconds(), profPath) }()
+	metricsURL := strings.TrimSuffix(d.creds.BaseURL, "/v2") + "/metrics"
+	mc := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
+	defer mc.CloseIdleConnections()
+
+	metrics0, merr0 := scrapeMetrics(ctx, mc, metricsURL)
+	daemon0, err0 := d.cpuTime()
+	sample0 := sampleCPU()
+	res.counts, res.elapsed = drive(ctx, terms, cfg.phase)
+	daemon1, err1 := d.cpuTime()
+	res.cpu = cpuBetween(sample0, sampleCPU())
+	metrics1, merr1 := scrapeMetrics(ctx, mc, metricsURL)
+
+	res.server = serverTimesBetween(metrics0, metrics1, errors.Join(merr0, merr1))
+	if err := errors.Join(err0, err1); err != nil {
+		res.cpu.err = err
+	}
+	res.daemonCores = (daemon1 - daemon0).Seconds() / res.elapsed.Seconds()
+	res.mean = mean(res.counts.latency.samples)
+	q := percentiles(res.counts.latency.samples, 0.50, 0.99)
+	res.p50, res.p99 = q[0], q[1]
+	res.profile = <-profc
+	return res
 }
 
 // atCashBoxes returns the first n AT CashBoxes (credentials.check made

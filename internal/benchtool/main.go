@@ -67,17 +67,21 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
 	printProfile(ctx, w, cfg.goCmd, load.profile)
 
 	progress("journal-ceiling: %d writers, %d-byte entries, for %v", load.cashBoxes, load.entry.bytes, cfg.phase)
+	before := sampleCPU()
 	commits, err := journalCeiling(ctx, filepath.Join(parent, "ceiling-journal"), load.cashBoxes, load.entry.bytes, cfg.phase)
 	if err != nil {
 		return err
 	}
+	commitCPU := cpuBetween(before, sampleCPU())
 	progress("sign-ceiling: %d goroutines for %v", runtime.GOMAXPROCS(0), cfg.phase)
+	before = sampleCPU()
 	signs, procs, err := signCeiling(ctx, cfg.phase)
 	if err != nil {
 		return err
 	}
+	signCPU := cpuBetween(before, sampleCPU())
 
-	s := summary{load: load, signRate: signs, signProcs: procs, commitRate: commits}
+	s := summary{load: load, cores: procs, signRate: signs, signCPU: signCPU, commitRate: commits, commitCPU: commitCPU}
 	s.write(w)
 	if load.stopErr != nil {
 		return load.stopErr

@@ -1,10 +1,43 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
+
+// machineCPU reads the first line of /proc/stat: the CPU time of all CPUs
+// that was busy (not idle, waiting for I/O or stolen) and that was stolen
+// by the hypervisor.
+func machineCPU() (busy, steal time.Duration, err error) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, errors.New("/proc/stat: unexpected format")
+	}
+	// user nice system idle iowait irq softirq steal [guest guest_nice],
+	// in clock ticks; guest time is part of user time already.
+	var ticks [8]int64
+	for i := range ticks {
+		if ticks[i], err = strconv.ParseInt(f[i+1], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+	}
+	var total int64
+	for _, t := range ticks {
+		total += t
+	}
+	toDur := func(t int64) time.Duration { return time.Duration(t) * time.Second / clockTicks }
+	return toDur(total - ticks[3] - ticks[4] - ticks[7]), toDur(ticks[7]), nil
+}
 
 // processCPU is the user and system CPU time this process has used.
 func processCPU() time.Duration {
