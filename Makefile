@@ -38,7 +38,7 @@ test: deps build
 # bounds each phase (default 10); BENCH_CASHBOXES and BENCH_TERMINALS size
 # the load (16 × 4). The last line is ratio=<receipts/s ÷ lower ceiling>.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1s ./journal ./fiscal/at ./httpapi/wire ./fiscal/at/rksv
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime=1s ./journal ./fiscal/at ./httpapi/wire ./fiscal/at/rksv ./httpapi
 	GO="$(GO)" $(GO) run ./internal/benchtool
 
 clean:

@@ -20,8 +20,11 @@ type Market interface {
 	Provision(queueID string, params []byte) (config []byte, err error)
 	// OpenRegister restores a queue's register from its stored
 	// configuration and the state its last queue item recorded (nil for a
-	// queue without items).
-	OpenRegister(queueID string, config, state []byte) (Register, error)
+	// queue without items). clean reports that the daemon last stopped
+	// cleanly; after a crash up to MaxPipeline receipts per queue may have
+	// been made (and their payloads sent to a device) without being
+	// committed, and a market must not reuse their numbers.
+	OpenRegister(queueID string, config, state []byte, clean bool) (Register, error)
 	// JournalTypes lists the market export types (ftJournalType values,
 	// version nibble 0) this market serves.
 	JournalTypes() []uint64

@@ -14,6 +14,7 @@ const (
 	nsOperation journal.Namespace = 'o' // cashbox(16) ‖ operation id -> operation record
 	nsRef       journal.Namespace = 'p' // queue(16) ‖ cbReceiptReference -> seq(8) ‖ flags(1)
 	nsRequested journal.Namespace = 'r' // queue(16) ‖ sha256(ref, terminal, case) -> seq(8)
+	nsState     journal.Namespace = 's' // "run" -> "running" | "clean"
 
 	// KindQueueItem is a /sign request's queue item.
 	KindQueueItem journal.Kind = 1

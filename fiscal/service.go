@@ -45,8 +45,17 @@ type Service struct {
 	backlog     int
 
 	started bool
-	wg      sync.WaitGroup
+	// cleanStart reports that the previous run stopped with Close.
+	cleanStart bool
+	wg         sync.WaitGroup
 }
+
+// The run record tells a start whether the previous run ended cleanly.
+var (
+	runKey     = []byte("run")
+	runRunning = []byte("running")
+	runClean   = []byte("clean")
+)
 
 // NewService loads every stored CashBox and restores its queues. It starts
 // no goroutines.
@@ -76,6 +85,13 @@ func NewService(o Options) (*Service, error) {
 	}
 	s.decoy.sum = s.decoy.of("decoy") // unknown CashBoxes hash against this
 	if err := s.loadFilter(); err != nil {
+		return nil, err
+	}
+	if v, err := s.db.Get(nsState, runKey); err == nil {
+		s.cleanStart = string(v) == string(runClean)
+	} else if errors.Is(err, journal.ErrNotFound) {
+		s.cleanStart = true // a new data directory: nothing was ever signed
+	} else {
 		return nil, err
 	}
 	err := s.db.ScanRecords(nsCashBox, nil, func(_, v []byte) error {
@@ -229,7 +245,7 @@ func (s *Service) openQueue(cb *CashBox, qr queueRecord) (*Queue, error) {
 	} else if !errors.Is(err, journal.ErrNotFound) {
 		return nil, err
 	}
-	q.reg, err = m.OpenRegister(qr.ID, qr.Config, marketState)
+	q.reg, err = m.OpenRegister(qr.ID, qr.Config, marketState, s.cleanStart)
 	if err != nil {
 		return nil, fmt.Errorf("fiscal: queue %s: %w", qr.ID, err)
 	}
@@ -237,8 +253,14 @@ func (s *Service) openQueue(cb *CashBox, qr queueRecord) (*Queue, error) {
 	return q, nil
 }
 
-// Start starts one worker per queue.
-func (s *Service) Start() {
+// Start starts one worker per queue. It first records that a run is in
+// progress, so that a crash is recognised at the next start.
+func (s *Service) Start() error {
+	b := s.db.NewBatch()
+	b.Set(nsState, runKey, runRunning)
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("fiscal: record run: %w", err)
+	}
 	s.started = true
 	for _, cb := range s.cashboxList {
 		for _, q := range cb.Queues {
@@ -247,6 +269,7 @@ func (s *Service) Start() {
 			s.wg.Go(q.run)
 		}
 	}
+	return nil
 }
 
 // Close stops the queue workers after they finished every request already
@@ -260,6 +283,13 @@ func (s *Service) Close() {
 		}
 	}
 	s.wg.Wait()
+	if s.started {
+		b := s.db.NewBatch()
+		b.Set(nsState, runKey, runClean)
+		if err := b.Commit(); err != nil {
+			s.log.Error("clean shutdown not recorded", "err", err)
+		}
+	}
 }
 
 // Now returns the service clock's time.

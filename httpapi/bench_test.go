@@ -15,11 +15,8 @@ import (
 // parsing, idempotency, RKSV signing, journal commit with fsync) without
 // the network, with 16 CashBoxes signing in parallel.
 func BenchmarkSign(b *testing.B) {
-	t := &testing.T{}
-	e := newEnv(t, envOptions{boxes: 16})
-	defer e.stop()
+	e := newEnv(b, envOptions{boxes: 16})
 	for _, bx := range e.Boxes {
-		e.t = t
 		e.startQueue(bx)
 	}
 	h := e.srv.Config.Handler

@@ -29,7 +29,7 @@ type box struct {
 // env is a real API server over loopback: Pebble on disk, simulated
 // signature devices, the AT market.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	URL   string
 	Boxes []box
@@ -49,7 +49,7 @@ type envOptions struct {
 }
 
 // newEnv starts a server with n AT CashBoxes.
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	if o.boxes == 0 {
 		o.boxes = 1
@@ -94,7 +94,9 @@ func (e *env) start() {
 			t.Fatal(err)
 		}
 	}
-	e.svc.Start()
+	if err := e.svc.Start(); err != nil {
+		t.Fatal(err)
+	}
 	api := httpapi.New(httpapi.Options{Service: e.svc, Registry: e.Reg, Gatherer: e.Reg, Throttle: e.opts.throttle})
 	e.srv = httptest.NewServer(api.Handler())
 	e.URL = e.srv.URL
@@ -125,7 +127,7 @@ type resp struct {
 }
 
 // JSON decodes the body into a generic map (numbers as json.Number).
-func (r resp) JSON(t *testing.T) map[string]any {
+func (r resp) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	d := json.NewDecoder(bytes.NewReader(r.Body))
@@ -231,7 +233,7 @@ func (e *env) startQueue(b box) {
 	}
 }
 
-func stateOf(t *testing.T, r resp) uint64 {
+func stateOf(t testing.TB, r resp) uint64 {
 	t.Helper()
 	n, err := strconv.ParseUint(string(r.JSON(t)["ftState"].(json.Number)), 10, 64)
 	if err != nil {

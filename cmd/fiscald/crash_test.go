@@ -91,7 +91,7 @@ func TestCrashRecovery(t *testing.T) {
 	for _, rec := range l.acked {
 		r := d.client(rec.box).post("/sign", rec.op, rec.body)
 		if r.Status != 200 || !bytes.Equal(r.Body, rec.resp) {
-			t.Fatalf("acknowledged operation %s does not replay: %d\n got %s\nwant %s", rec.op, r.Status, r.Body, rec.resp)
+			t.Fatalf("acknowledged operation %s does not replay: %d %v\n got %s\nwant %s\ndaemon log (tail):\n%s", rec.op, r.Status, r.Err, r.Body, rec.resp, tail(d.log.String(), 3000))
 		}
 	}
 	for b := range boxes {
@@ -142,6 +142,14 @@ func load(d *proc, box, round, term int, l *ledger) {
 		rec.resp = r.Body
 		l.add(rec)
 	}
+}
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
 
 // settle retries every in-doubt operation with its id and body, as a POS

@@ -138,7 +138,10 @@ func (d *daemon) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", d.cfg.Listen, err)
 	}
-	d.svc.Start()
+	if err := d.svc.Start(); err != nil {
+		ln.Close()
+		return err
+	}
 	srv := d.api.HTTPServer()
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)

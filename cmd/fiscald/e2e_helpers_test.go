@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,9 +45,11 @@ type proc struct {
 	t     *testing.T
 	dir   string
 	cmd   *exec.Cmd
-	log   *bytes.Buffer
+	log   *syncBuffer
 	creds credentials
 	done  chan error
+	once  sync.Once
+	http  *http.Client
 }
 
 type credentials struct {
@@ -65,7 +68,7 @@ func startDaemon(t *testing.T, dir string, args ...string) *proc {
 	t.Helper()
 	cred := filepath.Join(dir, "demo-credentials.json")
 	os.Remove(cred)
-	d := &proc{t: t, dir: dir, log: &bytes.Buffer{}, done: make(chan error, 1)}
+	d := &proc{t: t, dir: dir, log: &syncBuffer{}, done: make(chan error, 1)}
 	all := append([]string{"--demo", "--data", dir, "--listen", "127.0.0.1:0"}, args...)
 	d.cmd = exec.Command(filepath.Join(binDir, "fiscald"), all...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
@@ -93,6 +96,7 @@ func startDaemon(t *testing.T, dir string, args ...string) *proc {
 func (d *proc) stop() (error, time.Duration) {
 	start := time.Now()
 	d.cmd.Process.Signal(syscall.SIGTERM)
+	defer d.closeIdle()
 	select {
 	case err := <-d.done:
 		return err, time.Since(start)
@@ -107,6 +111,32 @@ func (d *proc) stop() (error, time.Duration) {
 func (d *proc) kill() {
 	d.cmd.Process.Kill()
 	<-d.done
+	d.closeIdle()
+}
+
+func (d *proc) closeIdle() {
+	if d.http != nil {
+		d.http.CloseIdleConnections()
+	}
+}
+
+// syncBuffer is a bytes.Buffer the child process writes to while the test
+// may read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // reply is an HTTP answer; Err is set when no answer came.
@@ -118,15 +148,20 @@ type reply struct {
 
 // client sends API requests for one demo CashBox.
 type client struct {
-	base                            string
+	base                           string
 	cashbox, token, posID, queueID string
-	http                            *http.Client
+	http                           *http.Client
 }
 
+// client returns a client for demo CashBox i. All clients of one daemon
+// share a transport, so that thousands of calls reuse a few connections
+// instead of leaving one open each.
 func (d *proc) client(i int) *client {
 	c := d.creds.CashBoxes[i]
-	return &client{base: d.creds.BaseURL, cashbox: c.CashBoxID, token: c.AccessToken, posID: c.PosSystemID, queueID: c.QueueID,
-		http: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	d.once.Do(func() {
+		d.http = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	})
+	return &client{base: d.creds.BaseURL, cashbox: c.CashBoxID, token: c.AccessToken, posID: c.PosSystemID, queueID: c.QueueID, http: d.http}
 }
 
 func (c *client) post(path, op string, body []byte) reply {

@@ -106,13 +106,18 @@ func (b *Builder) Make(ctx context.Context, ch Chain, s Spec) (Receipt, Chain, e
 	if s.Kind == KindStart {
 		chainValue = rksv.ChainValue(b.KassenID)
 	}
-	var sum int64
-	for _, a := range s.Amounts {
-		sum += a
-	}
 	next := ch
 	if s.Kind != KindTraining {
-		next.Counter += sum
+		// The counter must fit the register's N bytes, also for a storno
+		// (which does not print it) and never by wrapping (rksv.md §2.2).
+		counter, ok := ch.Counter, true
+		for _, a := range s.Amounts {
+			counter, ok = addChecked(counter, a, ok)
+		}
+		if !ok || !fits(counter, b.CounterLen) {
+			return Receipt{}, ch, fmt.Errorf("at: receipt %s: the turnover counter would leave the range of %d bytes", s.Number, b.CounterLen)
+		}
+		next.Counter = counter
 	}
 	p := rksv.Payload{
 		Provider: s.Device.Provider, KassenID: b.KassenID, Belegnummer: s.Number, Date: date,
@@ -173,4 +178,22 @@ func (b *Builder) sign(ctx context.Context, s device.Signer, input string) ([]by
 		return nil, fmt.Errorf("at: device returned a %d-byte signature, want 64", len(sig))
 	}
 	return sig, nil
+}
+
+// addChecked adds b to a, reporting false once any addition overflowed.
+func addChecked(a, b int64, ok bool) (int64, bool) {
+	c := a + b
+	if (b > 0 && c < a) || (b < 0 && c > a) {
+		return c, false
+	}
+	return c, ok
+}
+
+// fits reports whether v is representable in n bytes of two's complement.
+func fits(v int64, n int) bool {
+	if n >= 8 {
+		return true
+	}
+	limit := int64(1) << (8*n - 1)
+	return v >= -limit && v < limit
 }

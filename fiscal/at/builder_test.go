@@ -170,10 +170,11 @@ func TestBuilderRefuses(t *testing.T) {
 			b := at.Builder{KassenID: "K-1", AESKey: builderKey, CounterLen: 5}
 			rec, next, err := b.Make(context.Background(), ch, tt.spec)
 			if err == nil {
-				t.Errorf("Make(%+v) = %q, nil; want an error", tt.spec, rec.JWS)
+				t.Errorf("Make(%s %q, amounts %v, counter %d, N=5) = receipt with field 10 %q and counter %d, nil; want an error",
+					tt.spec.Kind, tt.spec.Number, tt.spec.Amounts, ch.Counter, rec.Payload.Counter, next.Counter)
 			}
 			if next != ch {
-				t.Errorf("Make(%+v) returned chain %+v, want it unchanged %+v", tt.spec, next, ch)
+				t.Errorf("Make(%s %q) returned chain %+v, want it unchanged %+v", tt.spec.Kind, tt.spec.Number, next, ch)
 			}
 		})
 	}

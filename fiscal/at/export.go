@@ -20,6 +20,9 @@ func (r *register) Export(ctx context.Context, w io.Writer, journalType uint64, 
 	bw := bufio.NewWriterSize(w, 64<<10)
 	dep := rksv.NewDEPWriter(bw)
 	err := items(func(it fiscal.MarketItem) error {
+		if len(it.Data) == 0 {
+			return nil // an item the market made no receipt for
+		}
 		var d itemData
 		if err := json.Unmarshal(it.Data, &d); err != nil {
 			return fmt.Errorf("at: row %d: %w", it.Row, err)

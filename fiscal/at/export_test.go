@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/at"
 	"github.com/fiscald/fiscald/fiscal/at/rksv"
@@ -271,6 +272,43 @@ func TestCounterLength(t *testing.T) {
 			if got := h.counterOf(qrFields(t, res)); got != -300 {
 				t.Errorf("counter length %q: counter %d, want -300", tt.param, got)
 			}
+		})
+	}
+}
+
+// TestDeviceNames: the device name is configuration text and is recorded
+// with every receipt; whatever name the configuration accepts, the market's
+// records must stay JSON that Export reads back.
+func TestDeviceNames(t *testing.T) {
+	names := []string{"card-1", "Kassa Küche 1", "card\t1", `card "A" <1> & co`, "card\x01", "card\x7f", "card\u2028"}
+	for _, name := range names {
+		t.Run(fmt.Sprintf("%q", name), func(t *testing.T) {
+			sig := newKeySigner(t, name, testSerial)
+			m := at.New(at.Options{Signers: []device.Signer{sig}})
+			params, err := json.Marshal(map[string]string{"kassenId": testKassenID, "signer": name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := m.Provision("queue-1", params)
+			if err != nil {
+				t.Skipf("Provision refuses device name %q: %v", name, err)
+			}
+			reg, err := m.OpenRegister("queue-1", cfg, nil, true)
+			if err != nil {
+				t.Fatalf("OpenRegister: %v", err)
+			}
+			h := &harness{t: t, kassenID: testKassenID, market: m, signer: sig, config: cfg, reg: reg}
+			res := h.start(wall(2025, 3, 10, 9, 0, 0))
+			if !json.Valid(res.Data) {
+				tail := res.Data[max(0, bytes.LastIndex(res.Data, []byte(`"device"`))):]
+				t.Errorf("device %q: Result.Data is not JSON: …%s", name, tail)
+			}
+			var buf bytes.Buffer
+			if _, _, err := h.reg.Export(context.Background(), &buf, at.JournalDEP7, itemSource(h.items)); err != nil {
+				t.Fatalf("device %q: Export: %v", name, err)
+			}
+			_, dc := h.containers()
+			verify(t, buf.Bytes(), dc)
 		})
 	}
 }

@@ -249,7 +249,7 @@ func newHarnessOptions(t *testing.T, params string, deadline time.Duration) *har
 	if err != nil {
 		t.Fatalf("Provision(%s): %v", params, err)
 	}
-	reg, err := m.OpenRegister("queue-1", cfg, nil)
+	reg, err := m.OpenRegister("queue-1", cfg, nil, true)
 	if err != nil {
 		t.Fatalf("OpenRegister: %v", err)
 	}
@@ -277,7 +277,11 @@ func (h *harness) fiscalize(moment time.Time, caseValue uint64, commit bool, ite
 	req := request(h.t, fmt.Sprintf("R-%d", h.row), moment, caseValue, items...)
 	in := &fiscal.Input{Request: req, Case: fiscal.DecodeCase(req.ReceiptCase), Moment: moment,
 		Numerator: h.numerator + 1, Row: h.row, Started: h.started}
-	res, err := h.reg.Fiscalize(context.Background(), in)
+	// The queue passes a context without deadline; the timeout here only
+	// keeps a broken device deadline from hanging the test run.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := h.reg.Fiscalize(ctx, in)
 	if err != nil {
 		h.t.Fatalf("Fiscalize(case %#x at %s): %v", caseValue, moment.Format(time.RFC3339), err)
 	}
@@ -316,9 +320,15 @@ func (h *harness) start(moment time.Time) *fiscal.Result {
 
 // reopen restores the register from the stored configuration and the last
 // state, as the daemon does after a restart.
-func (h *harness) reopen() {
+func (h *harness) reopen() { h.t.Helper(); h.restart(true) }
+
+// crash restores the register as a start after a crash does: from the
+// last committed state, knowing that the previous run did not end cleanly.
+func (h *harness) crash() { h.t.Helper(); h.restart(false) }
+
+func (h *harness) restart(clean bool) {
 	h.t.Helper()
-	reg, err := h.market.OpenRegister("queue-1", h.config, h.state)
+	reg, err := h.market.OpenRegister("queue-1", h.config, h.state, clean)
 	if err != nil {
 		h.t.Fatalf("OpenRegister with state %s: %v", h.state, err)
 	}

@@ -159,8 +159,12 @@ func identify(id device.SignerIdentity, p Params) (deviceRecord, error) {
 	return rec, nil
 }
 
-// OpenRegister restores a queue's register.
-func (m *Market) OpenRegister(queueID string, rawConfig, rawState []byte) (fiscal.Register, error) {
+// OpenRegister restores a queue's register. After an unclean stop it skips
+// the receipt numbers that may have reached an external device without
+// being committed (rksv.md §7.2: "recovered from the journal plus a
+// margin"); the simulator signs inside the process, so nothing of it can
+// have left.
+func (m *Market) OpenRegister(queueID string, rawConfig, rawState []byte, clean bool) (fiscal.Register, error) {
 	var c config
 	if err := json.Unmarshal(rawConfig, &c); err != nil {
 		return nil, fmt.Errorf("at: queue %s config: %w", queueID, err)
@@ -181,6 +185,9 @@ func (m *Market) OpenRegister(queueID string, rawConfig, rawState []byte) (fisca
 	if len(rawState) > 0 {
 		if err := json.Unmarshal(rawState, &r.st); err != nil {
 			return nil, fmt.Errorf("at: queue %s state: %w", queueID, err)
+		}
+		if !clean && (r.dev.Signer == nil || r.dev.Signer.Identity().Kind != "simulator") {
+			r.st.Numbers += fiscal.MaxPipeline
 		}
 	}
 	r.publish()

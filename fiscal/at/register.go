@@ -113,7 +113,7 @@ func (r *register) Fiscalize(ctx context.Context, in *fiscal.Input) (*fiscal.Res
 		return nil, err
 	}
 	if kind == KindStart && !rec.Signed {
-		res := &fiscal.Result{Error: "the signature device did not sign the start receipt (" + errText(rec.SignErr) + "); the queue stays not started", State: mustJSON(st)}
+		res := &fiscal.Result{Error: "the signature device did not sign the start receipt (" + errText(rec.SignErr) + "); the queue stays not started", State: st.appendJSON(nil)}
 		r.pending = &pendingResult{res: res, st: st}
 		return res, nil
 	}
@@ -124,8 +124,8 @@ func (r *register) Fiscalize(ctx context.Context, in *fiscal.Input) (*fiscal.Res
 	r.applyClosings(&st, in, rec, res)
 	res.Local, res.Global = status(st, in.Moment)
 	res.StateData = stateData(st, in.Moment)
-	res.Data = mustJSON(itemData{Kind: kind.String(), Number: number, JWS: rec.JWS, Signed: rec.Signed, Device: r.dev.Name})
-	res.State = mustJSON(st)
+	res.Data = itemData{Kind: kind.String(), Number: number, JWS: rec.JWS, Signed: rec.Signed, Device: r.dev.Name}.appendJSON(make([]byte, 0, 96+len(rec.JWS)))
+	res.State = st.appendJSON(make([]byte, 0, 256))
 	res.Notes = append(res.Notes, vatNotes(in.Request)...)
 	r.pending = &pendingResult{res: res, st: st}
 	return res, nil
@@ -167,7 +167,9 @@ func (r *register) applyClosings(st *state, in *fiscal.Input, rec Receipt, res *
 		st.LastMonthly, st.LastYearly, st.DailyAnchor = month, year, ""
 		storage("Startbeleg", "Startbeleg")
 	case fiscal.CaseOutOfOperation:
-		storage("Stopbeleg", "Stopbeleg")
+		if rec.Signed {
+			storage("Stopbeleg", "Stopbeleg")
+		}
 	case fiscal.CaseDailyClosing:
 		st.DailyAnchor = ""
 	case fiscal.CaseMonthlyClosing:

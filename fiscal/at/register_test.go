@@ -680,7 +680,7 @@ func TestNumberNotReusedAfterCrash(t *testing.T) {
 	}
 	lostNumber := qrFields(t, lost)[3]
 
-	h.reopen() // crash: restart from the last committed state
+	h.crash() // restart from the last committed state after an unclean stop
 	res := h.send(wall(2025, 3, 10, 9, 3, 0), casePOS, charge{"2.00", "20", 0})
 	if got := qrFields(t, res)[3]; got == lostNumber {
 		t.Errorf("after a restart the register reuses Belegnummer %q, whose payload (50,00) was already signed by the device; "+

@@ -1,0 +1,84 @@
+package fiscal
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fiscald/fiscald/journal"
+)
+
+// recordingMarket is a minimal market that remembers how its registers
+// were opened; the fiscal core's own rules are what is under test.
+type recordingMarket struct{ cleans []bool }
+
+func (m *recordingMarket) Country() Country                         { return AT }
+func (m *recordingMarket) Provision(string, []byte) ([]byte, error) { return []byte(`{}`), nil }
+func (m *recordingMarket) JournalTypes() []uint64                   { return nil }
+func (m *recordingMarket) OpenRegister(_ string, _, _ []byte, clean bool) (Register, error) {
+	m.cleans = append(m.cleans, clean)
+	return nullRegister{}, nil
+}
+
+type nullRegister struct{}
+
+func (nullRegister) Identification() string { return "X" }
+func (nullRegister) Fiscalize(context.Context, *Input) (*Result, error) {
+	return &Result{Receipt: true}, nil
+}
+func (nullRegister) Commit(*Result)                            {}
+func (nullRegister) Status(time.Time) (uint16, uint32, []byte) { return 0, 0, nil }
+func (nullRegister) Export(context.Context, io.Writer, uint64, ItemSource) (string, string, error) {
+	return "", "", nil
+}
+func (nullRegister) Info() map[string]any { return nil }
+
+// TestRunRecordTellsCrashFromCleanStop checks what markets are told about
+// the previous run: clean after Close, unclean after a run that never
+// closed (a crash).
+func TestRunRecordTellsCrashFromCleanStop(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "journal")
+	m := &recordingMarket{}
+	open := func() (*journal.DB, *Service) {
+		db, err := journal.Open(dir, journal.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewService(Options{DB: db, Markets: []Market{m}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Provision(CashBoxSpec{ID: "5a1e2f3c-9d8b-4c7a-b6e5-f4d3c2b1a090", TokenHash: HashToken("t"),
+			Queues: []QueueSpec{{ID: "8d3f3f1e-2b7a-4c55-9a0e-6f1f4b2a9c01", Country: AT, Params: []byte(`{}`)}}}); err != nil {
+			t.Fatal(err)
+		}
+		return db, s
+	}
+	db, s := open()
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db.Close()
+	db, s = open() // after a clean stop
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // a crash: no Close of the service
+	db, _ = open()
+	db.Close()
+	// Opens (Provision reloads the CashBox, so later starts open twice):
+	// new directory (clean), after Close (clean ×2), after the crash
+	// (unclean ×2).
+	want := []bool{true, true, true, false, false}
+	if len(m.cleans) != len(want) {
+		t.Fatalf("OpenRegister calls: %v", m.cleans)
+	}
+	for i := range want {
+		if m.cleans[i] != want[i] {
+			t.Fatalf("clean flags %v, want %v", m.cleans, want)
+		}
+	}
+}
