@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -80,5 +81,42 @@ func TestRunRecordTellsCrashFromCleanStop(t *testing.T) {
 		if m.cleans[i] != want[i] {
 			t.Fatalf("clean flags %v, want %v", m.cleans, want)
 		}
+	}
+}
+
+// TestCloseLeavesNoGoroutines starts and closes a service and its journal
+// and checks that every goroutine they started is gone.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	db, err := journal.Open(filepath.Join(t.TempDir(), "journal"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewService(Options{DB: db, Markets: []Market{&recordingMarket{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		id := NewUUID()
+		if _, _, err := s.Provision(CashBoxSpec{ID: id, TokenHash: HashToken("t" + id), Queues: []QueueSpec{{ID: NewUUID(), Country: AT, Params: []byte(`{}`)}}}); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.NumGoroutine() < before+4 {
+		t.Fatalf("%d goroutines after Start, want at least %d (one per queue)", runtime.NumGoroutine(), before+4)
+	}
+	s.Close()
+	db.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
 }

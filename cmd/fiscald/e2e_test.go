@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,5 +237,34 @@ func TestConfigMode(t *testing.T) {
 	c.token = "wrong"
 	if r := c.post("/echo", newOp(), []byte(`{"Message":"cfg"}`)); r.Status != 401 {
 		t.Fatalf("wrong token: %d", r.Status)
+	}
+}
+
+// TestMetricsListen serves /metrics on its own address and not on the API
+// listener.
+func TestMetricsListen(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	d := startDaemon(t, t.TempDir(), "--metrics-listen", addr)
+	defer d.stop()
+	c := d.client(0)
+	c.post("/sign", newOp(), receiptBody("start", caseStart, 0))
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `fiscald_receipts_total{case="initial-operation",market="AT",outcome="start"} 1`) ||
+		!strings.Contains(string(body), "fiscald_device_sign_duration_seconds_count") {
+		t.Fatalf("metrics listener: %d\n%.2000s", res.StatusCode, body)
+	}
+	api := strings.TrimSuffix(d.creds.BaseURL, "/v2")
+	if res, err := http.Get(api + "/metrics"); err != nil || res.StatusCode != 404 {
+		t.Fatalf("/metrics on the API listener with --metrics-listen: %v %v", res.StatusCode, err)
 	}
 }
