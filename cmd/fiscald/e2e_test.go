@@ -211,7 +211,7 @@ func TestConfigMode(t *testing.T) {
 	}
 	// The listen address is in the file; find the port from the log.
 	cmd := exec.Command(filepath.Join(binDir, "fiscald"), "--config", cfg)
-	var log bytes.Buffer
+	var log syncBuffer
 	cmd.Stderr = &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
