@@ -70,25 +70,24 @@ const (
 
 // Receipt-case flags (§7.3), as bits of the 16-bit global flag field.
 const (
-	FlagLateSigning       uint16 = 0x0001
-	FlagTraining          uint16 = 0x0002
-	FlagVoid              uint16 = 0x0004
-	FlagHandwritten       uint16 = 0x0008
-	FlagSmallBusiness     uint16 = 0x0010
-	FlagReceiverBusiness  uint16 = 0x0020
-	FlagReceiverKnown     uint16 = 0x0040
-	FlagForeignSale       uint16 = 0x0080
-	FlagRefund            uint16 = 0x0100
-	FlagAdditionalInfo    uint16 = 0x0200
-	FlagSCUDownload       uint16 = 0x0400
-	FlagEnforceService    uint16 = 0x0800
-	FlagCleanupOpen       uint16 = 0x1000
-	FlagNoSCUSwitch       uint16 = 0x2000
-	FlagReceiptRequested  uint16 = 0x8000
-	receiptFlagsDefined          = 0xBFFF
-	chargeFlagsDefined    uint16 = 0x0007
-	payFlagsDefined       uint16 = 0x81FB // all listed pay flags except reserved 0x4
-	signatureTypeCategory        = 0xF000
+	FlagLateSigning      uint16 = 0x0001
+	FlagTraining         uint16 = 0x0002
+	FlagVoid             uint16 = 0x0004
+	FlagHandwritten      uint16 = 0x0008
+	FlagSmallBusiness    uint16 = 0x0010
+	FlagReceiverBusiness uint16 = 0x0020
+	FlagReceiverKnown    uint16 = 0x0040
+	FlagForeignSale      uint16 = 0x0080
+	FlagRefund           uint16 = 0x0100
+	FlagAdditionalInfo   uint16 = 0x0200
+	FlagSCUDownload      uint16 = 0x0400
+	FlagEnforceService   uint16 = 0x0800
+	FlagCleanupOpen      uint16 = 0x1000
+	FlagNoSCUSwitch      uint16 = 0x2000
+	FlagReceiptRequested uint16 = 0x8000
+	receiptFlagsDefined         = 0xBFFF
+	chargeFlagsDefined   uint16 = 0x0007
+	payFlagsDefined      uint16 = 0x81FB // all listed pay flags except reserved 0x4
 )
 
 // Receipt cases (§7.2).

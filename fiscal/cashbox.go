@@ -20,6 +20,9 @@ type CashBox struct {
 	Sandbox bool
 	Queues  []*Queue
 	token   tokenHash
+	// disabled CashBoxes are kept (their journal is fiscal data) but no
+	// longer authenticate.
+	disabled bool
 }
 
 // QueueFor returns the CashBox's queue for a country, or nil.
@@ -113,14 +116,30 @@ func (s *Service) Authenticate(cashboxID, token string) (*CashBox, error) {
 	if cb != nil {
 		h = cb.token
 	}
-	if !h.matches(token) || cb == nil {
+	if !h.matches(token) || cb == nil || cb.disabled {
 		return nil, ErrUnauthorized
 	}
 	return cb, nil
 }
 
-// CashBoxes lists the CashBoxes in id order.
-func (s *Service) CashBoxes() []*CashBox { return s.cashboxList }
+// Retain disables every stored CashBox whose id is not listed: a CashBox
+// removed from the configuration stops authenticating, while its journal
+// stays (fiscal data is never deleted). It returns the disabled ids.
+// Call it after provisioning and before Start.
+func (s *Service) Retain(ids []string) []string {
+	keep := map[string]bool{}
+	for _, id := range ids {
+		keep[strings.ToLower(id)] = true
+	}
+	var disabled []string
+	for _, cb := range s.cashboxList {
+		cb.disabled = !keep[cb.ID]
+		if cb.disabled {
+			disabled = append(disabled, cb.ID)
+		}
+	}
+	return disabled
+}
 
 // CashBox returns a CashBox by id for offline tools, or nil.
 func (s *Service) CashBox(id string) *CashBox { return s.cashboxes[strings.ToLower(id)] }

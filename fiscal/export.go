@@ -44,12 +44,18 @@ type Export struct {
 	ContentType string
 	// Filename is set by WriteTo for market exports.
 	Filename string
+	db       *journal.DB
 	write    func(ctx context.Context, w io.Writer) (string, string, error)
 }
 
 // WriteTo writes the export. For a market export it also sets Filename and
-// ContentType.
+// ContentType. It first makes everything applied so far durable: an export
+// hands receipts to the outside, and a crash must not take back what an
+// auditor already holds.
 func (e *Export) WriteTo(ctx context.Context, w io.Writer) error {
+	if err := e.db.Sync(); err != nil {
+		return err
+	}
 	name, ct, err := e.write(ctx, w)
 	if name != "" {
 		e.Filename = name
@@ -126,6 +132,9 @@ func (s *Service) Export(cb *CashBox, r *wire.JournalRequest) (*Export, error) {
 		queues = []*Queue{q}
 	}
 	country := Country(r.JournalType >> 48)
+	if v := (r.JournalType >> 44) & 0xF; v != 0 && v != versionV2 {
+		return nil, caseError(CodeUnknownCase, "ftJournalType", "version nibble %d is not 0 or 2", v)
+	}
 	base := r.JournalType &^ (0xF << 44)
 	if country == 0 {
 		return s.genericExport(cb, queues, base, r)
@@ -143,7 +152,7 @@ func (s *Service) Export(cb *CashBox, r *wire.JournalRequest) (*Export, error) {
 		return nil, &Error{Code: CodeNotImplemented, Detail: fmt.Sprintf("ftJournalType 0x%016X is not provided by fiscald", r.JournalType)}
 	}
 	filter := newRangeFilter(r)
-	return &Export{write: func(ctx context.Context, w io.Writer) (string, string, error) {
+	return &Export{db: s.db, write: func(ctx context.Context, w io.Writer) (string, string, error) {
 		src := func(fn func(MarketItem) error) error {
 			return s.scanItems(ctx, q, &filter, func(e journal.Entry, it *storedItem) error {
 				if !it.Receipt || len(it.Market) == 0 || string(it.Market) == "null" {
@@ -168,8 +177,8 @@ func contains(list []uint64, v uint64) bool {
 // genericExport prepares the market-independent journal types.
 func (s *Service) genericExport(cb *CashBox, queues []*Queue, t uint64, r *wire.JournalRequest) (*Export, error) {
 	filter := newRangeFilter(r)
-	json := func(fn func(ctx context.Context, w *bufio.Writer) error) *Export {
-		return &Export{Streamed: true, ContentType: "application/json; charset=utf-8", write: func(ctx context.Context, w io.Writer) (string, string, error) {
+	stream := func(fn func(ctx context.Context, w *bufio.Writer) error) *Export {
+		return &Export{Streamed: true, ContentType: "application/json; charset=utf-8", db: s.db, write: func(ctx context.Context, w io.Writer) (string, string, error) {
 			bw := bufio.NewWriterSize(w, 32<<10)
 			if err := fn(ctx, bw); err != nil {
 				return "", "", err
@@ -179,14 +188,13 @@ func (s *Service) genericExport(cb *CashBox, queues []*Queue, t uint64, r *wire.
 	}
 	switch t {
 	case JournalVersion:
-		return json(func(_ context.Context, w *bufio.Writer) error {
-			_, err := fmt.Fprintf(w, `{"Assembly":"fiscald","AssemblyVersion":%q}`, s.version)
-			return err
+		return stream(func(_ context.Context, w *bufio.Writer) error {
+			return json.NewEncoder(w).Encode(struct{ Assembly, AssemblyVersion string }{"fiscald", s.version})
 		}), nil
 	case JournalConfiguration:
-		return json(func(_ context.Context, w *bufio.Writer) error { return s.writeConfiguration(w, cb) }), nil
+		return stream(func(_ context.Context, w *bufio.Writer) error { return s.writeConfiguration(w, cb) }), nil
 	case JournalActions, JournalReceipts, JournalQueueItems:
-		return json(func(ctx context.Context, w *bufio.Writer) error {
+		return stream(func(ctx context.Context, w *bufio.Writer) error {
 			a := arrayWriter{w: w}
 			a.open()
 			for _, q := range queues {
@@ -264,11 +272,27 @@ func ignoreStop(err error) error {
 	return err
 }
 
+// queueItemHead is the metadata of a type-3 item; request and response
+// follow it verbatim.
+type queueItemHead struct {
+	QueueItemID   string `json:"ftQueueItemID"`
+	QueueID       string `json:"ftQueueID"`
+	QueueRow      uint64 `json:"ftQueueRow"`
+	QueueMoment   string `json:"ftQueueMoment"`
+	OperationID   string `json:"operationId"`
+	PosSystemID   string `json:"posSystemId"`
+	RequestDigest string `json:"requestDigest"`
+}
+
 func (s *Service) writeQueueItems(ctx context.Context, q *Queue, f *rangeFilter, a *arrayWriter) error {
 	return ignoreStop(s.scanItems(ctx, q, f, func(e journal.Entry, it *storedItem) error {
+		head, err := json.Marshal(queueItemHead{it.QueueItemID, it.QueueID, it.QueueRow, wire.FormatMoment(it.QueueMoment), it.OperationID, it.PosSystemID, it.RequestDigest})
+		if err != nil {
+			return err
+		}
 		w := a.next()
-		fmt.Fprintf(w, `{"ftQueueItemID":%q,"ftQueueID":%q,"ftQueueRow":%d,"ftQueueMoment":"%s","operationId":%q,"posSystemId":%q,"requestDigest":%q,"request":`,
-			it.QueueItemID, it.QueueID, it.QueueRow, wire.FormatMoment(it.QueueMoment), it.OperationID, it.PosSystemID, it.RequestDigest)
+		w.Write(head[:len(head)-1])
+		w.WriteString(`,"request":`)
 		w.Write(it.Request)
 		w.WriteString(`,"response":`)
 		w.Write(it.Response)
@@ -287,6 +311,21 @@ func writeLink(w *bufio.Writer, e journal.Entry) {
 	w.WriteByte('"')
 }
 
+// receiptLine is one entry of the receipt journal (type 2); each names the
+// journal hash of the receipt before it.
+type receiptLine struct {
+	QueueItemID           string `json:"ftQueueItemID"`
+	QueueID               string `json:"ftQueueID"`
+	QueueRow              uint64 `json:"ftQueueRow"`
+	ReceiptNumber         uint64 `json:"ftReceiptNumber"`
+	ReceiptIdentification string `json:"ftReceiptIdentification"`
+	ReceiptMoment         string `json:"ftReceiptMoment"`
+	ReceiptReference      string `json:"cbReceiptReference"`
+	State                 uint64 `json:"ftState"`
+	JournalHash           string `json:"journalHash"`
+	PreviousReceiptHash   string `json:"previousReceiptHash"`
+}
+
 func (s *Service) writeReceipts(ctx context.Context, q *Queue, f *rangeFilter, a *arrayWriter) error {
 	var prev string
 	return ignoreStop(s.scanItems(ctx, q, f, func(e journal.Entry, it *storedItem) error {
@@ -298,12 +337,14 @@ func (s *Service) writeReceipts(ctx context.Context, q *Queue, f *rangeFilter, a
 			return fmt.Errorf("fiscal: queue %s row %d: %w", q.ID, it.QueueRow, err)
 		}
 		hash := hex.EncodeToString(e.Hash[:])
-		w := a.next()
-		fmt.Fprintf(w, `{"ftQueueItemID":%q,"ftQueueID":%q,"ftQueueRow":%d,"ftReceiptNumber":%d,"ftReceiptIdentification":%q,"ftReceiptMoment":"%s","cbReceiptReference":%q,"ftState":%d,"journalHash":%q,"previousReceiptHash":%q}`,
-			it.QueueItemID, it.QueueID, it.QueueRow, it.Queue.Numerator, resp.ReceiptIdentification,
-			wire.FormatMoment(it.QueueMoment), resp.ReceiptReference, resp.State, hash, prev)
+		line, err := json.Marshal(receiptLine{it.QueueItemID, it.QueueID, it.QueueRow, it.Queue.Numerator, resp.ReceiptIdentification,
+			wire.FormatMoment(it.QueueMoment), resp.ReceiptReference, resp.State, hash, prev})
+		if err != nil {
+			return err
+		}
 		prev = hash
-		return nil
+		_, err = a.next().Write(line)
+		return err
 	}))
 }
 

@@ -47,6 +47,11 @@ type Register interface {
 	// Commit adopts a result after its queue item was applied, also a
 	// result with Error set (it may have consumed receipt numbers).
 	Commit(r *Result)
+	// State is the register's current state (JSON), as OpenRegister takes
+	// it back: the queue stores it with items the market did not see, so
+	// that the newest item always holds the state to restore, including
+	// receipt numbers consumed by results that were never committed.
+	State() []byte
 	// Status reports the market's part of ftState at time now and an
 	// optional ftStateData object (JSON).
 	Status(now time.Time) (local uint16, global uint32, data []byte)

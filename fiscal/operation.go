@@ -184,9 +184,10 @@ func (s *Service) Do(ctx context.Context, key OpKey, digest [32]byte, mode Repla
 		case <-ctx.Done():
 			return Outcome{}, false, ctx.Err()
 		}
-		if op.err != nil {
-			// The first attempt ended without an outcome; this call is a
-			// retry and runs the operation anew.
+		if op.err != nil || mode == Fresh {
+			// The first attempt ended without an outcome (this call is a
+			// retry and runs anew), or a fresh endpoint: every call
+			// computes its own answer.
 			continue
 		}
 		s.metrics.replay(mode)
@@ -260,7 +261,7 @@ func (s *Service) execute(op *Operation, mode Replayable, fn func(*Operation) (O
 // so that no later request can miss it.
 func (s *Service) settle(op *Operation, out Outcome, err error) {
 	op.out, op.err = out, err
-	if err == nil {
+	if err == nil || op.stored {
 		s.filter.add(opRecordKey(op.key))
 	}
 	sh := s.ops.shard(op.key)

@@ -35,13 +35,11 @@ type Queue struct {
 	closed bool
 	// st is owned by the worker goroutine.
 	st queueState
+	// applied is set once the current job's batch is in the journal.
+	applied bool
 	// itemBuf is the worker's reusable buffer for encoding queue items
 	// (the journal copies the bytes into its batch).
 	itemBuf []byte
-	// lastState is the market state the last queue item stored; items the
-	// market did not see store it again, so the newest item always holds
-	// the state to restore.
-	lastState []byte
 	// pub is a copy of st for concurrent readers (echo, exports).
 	mu  sync.Mutex
 	pub queueState
@@ -108,9 +106,6 @@ func (q *Queue) globalState(st queueState, market uint32) uint32 {
 	}
 	return market
 }
-
-// Register returns the queue's market register.
-func (q *Queue) Register() Register { return q.reg }
 
 func (q *Queue) close() {
 	q.gate.Lock()
@@ -183,10 +178,16 @@ func (q *Queue) run() {
 func (q *Queue) handle(j *job) (reply jobReply) {
 	defer func() {
 		if r := recover(); r != nil {
+			if q.applied {
+				// The item is in the journal but the queue's state is not
+				// updated: continuing would fork rows and numbers.
+				panic(r)
+			}
 			q.svc.log.Error("queue worker panic", "queue", q.ID, "panic", r)
 			reply = jobReply{err: &Error{Code: CodeInternal, Detail: "receipt processing failed", Err: fmt.Errorf("panic: %v", r)}}
 		}
 	}()
+	q.applied = false
 	if j.cv.Flags&FlagReceiptRequested != 0 {
 		return q.requested(j)
 	}
@@ -318,10 +319,10 @@ func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobRe
 		b.Discard()
 		return jobReply{err: &Error{Code: CodeStorage, Detail: "queue item not written", Err: err}}
 	}
+	q.applied = true
 	j.op.stored = true
 	if res != nil {
 		q.reg.Commit(res)
-		q.lastState = q.marketState(res)
 	}
 	q.st = st
 	q.publish()
@@ -344,12 +345,7 @@ func (q *Queue) response(j *job, st queueState, item itemDraft, res *Result) *wi
 	}
 	if item.state != 0 {
 		r.State = StateValue(q.Country, 0, item.state)
-		r.Signatures = append(r.Signatures, wire.SignatureItem{
-			Format:  1,
-			Type:    uint64(q.Country)<<48 | 0x2000_0000_3000,
-			Caption: item.caption,
-			Data:    item.reason,
-		})
+		r.Signatures = append(r.Signatures, q.errorItem(item.caption, item.reason))
 		return r
 	}
 	r.ReceiptIdentification = res.Identification
@@ -361,6 +357,12 @@ func (q *Queue) response(j *job, st queueState, item itemDraft, res *Result) *wi
 		}
 	}
 	return r
+}
+
+// errorItem is the generic signature item that explains an error, fail or
+// out-of-operation state (§7.7): country | v2 | category failure, text.
+func (q *Queue) errorItem(caption, reason string) wire.SignatureItem {
+	return wire.SignatureItem{Format: 1, Type: uint64(q.Country)<<48 | 0x2000_0000_3000, Caption: caption, Data: reason}
 }
 
 // requested answers a receipt-requested call (§7.3) from the index; it makes
@@ -376,13 +378,13 @@ func (q *Queue) requested(j *job) jobReply {
 		}
 	}
 	if out.Status == 0 {
+		// Nothing is persisted as a receipt: no queue item, no row.
 		r := &wire.ReceiptResponse{
-			QueueID: q.ID, QueueItemID: newUUID(), QueueRow: int64(q.st.Row), CashBoxID: q.CashBox.ID,
+			QueueID: q.ID, QueueItemID: "00000000-0000-0000-0000-000000000000", CashBoxID: q.CashBox.ID,
 			CashBoxIdentification: q.reg.Identification(), ReceiptReference: j.req.ReceiptReference,
 			TerminalID: j.req.TerminalID, ReceiptMoment: q.svc.now().UTC(),
-			State: StateValue(q.Country, 0, StateFail),
-			Signatures: []wire.SignatureItem{{Format: 1, Type: uint64(q.Country)<<48 | 0x2000_0000_3000,
-				Caption: "Receipt not found", Data: "no signed receipt with this cbReceiptReference, cbTerminalID and receipt case exists"}},
+			State:      StateValue(q.Country, 0, StateFail),
+			Signatures: []wire.SignatureItem{q.errorItem("Receipt not found", "no signed receipt with this cbReceiptReference, cbTerminalID and receipt case exists")},
 		}
 		out = Outcome{Status: 200, Body: r.AppendJSON(nil)}
 	}
@@ -396,12 +398,13 @@ func (q *Queue) requested(j *job) jobReply {
 	return jobReply{out: out, batch: b}
 }
 
-// marketState is the register state to store with an item.
+// marketState is the register state to store with an item: the result's,
+// or the register's current one for items the market did not make.
 func (q *Queue) marketState(res *Result) []byte {
 	if res != nil && len(res.State) > 0 {
 		return res.State
 	}
-	return q.lastState
+	return q.reg.State()
 }
 
 func refKey(chain journal.ChainID, ref string) []byte {

@@ -241,7 +241,6 @@ func (s *Service) openQueue(cb *CashBox, qr queueRecord) (*Queue, error) {
 		if string(marketState) == "null" {
 			marketState = nil
 		}
-		q.lastState = marketState
 	} else if !errors.Is(err, journal.ErrNotFound) {
 		return nil, err
 	}
@@ -297,16 +296,6 @@ func (s *Service) Now() time.Time { return s.now() }
 
 // Version returns the daemon version.
 func (s *Service) Version() string { return s.version }
-
-// Markets lists the countries this service has markets for.
-func (s *Service) Markets() []Country {
-	out := make([]Country, 0, len(s.markets))
-	for c := range s.markets {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
 
 // QueueConfig returns the stored market configuration of a queue, for the
 // offline tools (fiscalctl at container). It includes secrets.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ func (nullRegister) Export(context.Context, io.Writer, uint64, ItemSource) (stri
 	return "", "", nil
 }
 func (nullRegister) Info() map[string]any { return nil }
+func (nullRegister) State() []byte        { return nil }
 
 // TestRunRecordTellsCrashFromCleanStop checks what markets are told about
 // the previous run: clean after Close, unclean after a run that never
@@ -118,5 +120,34 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestRetainDisablesUnconfiguredCashBoxes: a CashBox dropped from the
+// configuration stops authenticating; one still listed keeps working.
+func TestRetainDisablesUnconfiguredCashBoxes(t *testing.T) {
+	db, err := journal.Open(filepath.Join(t.TempDir(), "journal"), journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := NewService(Options{DB: db, Markets: []Market{&recordingMarket{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewUUID(), NewUUID()
+	for _, id := range []string{a, b} {
+		if _, _, err := s.Provision(CashBoxSpec{ID: id, TokenHash: HashToken("tok-" + id), Queues: []QueueSpec{{ID: NewUUID(), Country: AT, Params: []byte(`{}`)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.Retain([]string{strings.ToUpper(a)}); len(got) != 1 || got[0] != b {
+		t.Fatalf("Retain disabled %v, want [%s]", got, b)
+	}
+	if _, err := s.Authenticate(a, "tok-"+a); err != nil {
+		t.Fatalf("retained CashBox: %v", err)
+	}
+	if _, err := s.Authenticate(b, "tok-"+b); err != ErrUnauthorized {
+		t.Fatalf("dropped CashBox: %v, want ErrUnauthorized", err)
 	}
 }

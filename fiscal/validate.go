@@ -93,15 +93,37 @@ func (s *Service) checkItems(cb *CashBox, rc CaseValue, r *wire.ReceiptRequest) 
 	return nil
 }
 
-// checkValues enforces what fiscald supports of currencies and precision.
+// checkValues enforces what fiscald supports of currencies and precision,
+// on the receipt and on every item (§6.1–§6.3).
 func checkValues(r *wire.ReceiptRequest) error {
-	if r.Currency != "" && r.Currency != "EUR" {
-		return &Error{Code: CodeUnsupportedValue, Detail: "Currency: only EUR is supported",
-			Errors: []wire.FieldError{{Field: "Currency", Code: "unsupported", Message: "only EUR is supported"}}}
+	if err := checkMoney("", r.Currency, r.DecimalPrecisionMultiplier); err != nil {
+		return err
 	}
-	if r.DecimalPrecisionMultiplier > 1 || r.DecimalPrecisionMultiplier < 0 {
-		return &Error{Code: CodeUnsupportedValue, Detail: "DecimalPrecisionMultiplier: only 1 is supported",
-			Errors: []wire.FieldError{{Field: "DecimalPrecisionMultiplier", Code: "unsupported", Message: "only 1 is supported"}}}
+	for i := range r.ChargeItems {
+		if err := checkMoney(fmt.Sprintf("cbChargeItems[%d].", i), r.ChargeItems[i].Currency, r.ChargeItems[i].DecimalPrecisionMultiplier); err != nil {
+			return err
+		}
+	}
+	for i := range r.PayItems {
+		if err := checkMoney(fmt.Sprintf("cbPayItems[%d].", i), r.PayItems[i].Currency, r.PayItems[i].DecimalPrecisionMultiplier); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkMoney accepts only EUR (AT and DE) and a precision multiplier of 1
+// (0 means 1); prefix is the JSON path of the item.
+func checkMoney(prefix, currency string, multiplier int64) error {
+	unsupported := func(field, msg string) error {
+		return &Error{Code: CodeUnsupportedValue, Detail: prefix + field + ": " + msg,
+			Errors: []wire.FieldError{{Field: prefix + field, Code: "unsupported", Message: msg}}}
+	}
+	if currency != "" && currency != "EUR" {
+		return unsupported("Currency", "only EUR is supported")
+	}
+	if multiplier > 1 || multiplier < 0 {
+		return unsupported("DecimalPrecisionMultiplier", "only 1 is supported")
 	}
 	return nil
 }
@@ -110,8 +132,11 @@ func checkValues(r *wire.ReceiptRequest) error {
 func checkReceiptRules(cv CaseValue, r *wire.ReceiptRequest) error {
 	hasItems := len(r.ChargeItems) > 0 || len(r.PayItems) > 0
 	if isItemlessCase(cv.Case) {
-		if hasItems {
-			return fieldError("cbChargeItems", "items", "a %s receipt carries no charge or pay items", ReceiptCaseName(cv.Case))
+		if len(r.ChargeItems) > 0 {
+			return fieldError("cbChargeItems", "items", "a %s receipt carries no charge items", ReceiptCaseName(cv.Case))
+		}
+		if len(r.PayItems) > 0 {
+			return fieldError("cbPayItems", "items", "a %s receipt carries no pay items", ReceiptCaseName(cv.Case))
 		}
 		if cv.Flags&FlagTraining != 0 {
 			return fieldError("ftReceiptCase", "flags", "a %s receipt cannot be a training receipt", ReceiptCaseName(cv.Case))

@@ -234,7 +234,11 @@ func TestMetricsEndpoint(t *testing.T) {
 	op := fiscal.NewUUID()
 	e.postOp(b, "/v2/echo", op, `{"Message":"a"}`)
 	e.postOp(b, "/v2/echo", op, `{"Message":"b"}`)
+	e.do("FOOBAR", "/v2/echo", nil, nil) // a client-chosen method must not become a label value
 	r := e.do("GET", "/metrics", nil, nil)
+	if strings.Contains(string(r.Body), "FOOBAR") || !strings.Contains(string(r.Body), `method="other"`) {
+		t.Errorf("unknown methods are not folded into method=\"other\"")
+	}
 	if r.Status != 200 {
 		t.Fatalf("/metrics: %d", r.Status)
 	}

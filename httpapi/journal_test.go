@@ -76,6 +76,9 @@ func TestJournalTypes(t *testing.T) {
 		{"France", journalType(0x4652_0000_0000_0001), 501, nil},
 		{"undefined AT type", journalType(0x4154_0000_0000_0099), 422, nil},
 		{"undefined generic type", journalType(0x1234), 422, nil},
+		{"AT DEP7 with version 5", journalType(0x4154_5000_0000_0001), 422, nil},
+		{"receipt journal with version 5", journalType(0x0000_5000_0000_0002), 422, nil},
+		{"receipt journal with version 2", journalType(0x0000_2000_0000_0002), 200, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -215,4 +218,25 @@ func verifyDEP(t *testing.T, e *env, b box, dep []byte) depcheck.Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// TestJournalExportsAreJSONWhateverTheReference sends references with
+// control characters and checks that every journal type stays valid JSON.
+func TestJournalExportsAreJSONWhateverTheReference(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := e.Boxes[0]
+	e.startQueue(b)
+	ref := `a\u0007b\u007f\"<&>\u2028`
+	if r := e.post(b, "/v2/sign", receipt(ref, casePOS, sale("1.00", "2.00"))); r.Status != 200 {
+		t.Fatalf("sign: %d %s", r.Status, r.Body)
+	}
+	for _, jt := range []string{"0", "1", "2", "3", "255"} {
+		r := e.post(b, "/v2/journal", `{"ftJournalType":`+jt+`}`)
+		if r.Status != 200 || !json.Valid(r.Body) {
+			t.Fatalf("type %s: %d, valid JSON %v: %s", jt, r.Status, json.Valid(r.Body), r.Body)
+		}
+		if jt == "2" && !strings.Contains(string(r.Body), `"cbReceiptReference":"a\u0007b`) {
+			t.Fatalf("type 2 lost the reference: %s", r.Body)
+		}
+	}
 }

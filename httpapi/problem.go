@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/httpapi/wire"
@@ -92,5 +91,3 @@ const (
 	contentJSON    = "application/json; charset=utf-8"
 	contentProblem = "application/problem+json; charset=utf-8"
 )
-
-var _ = http.StatusOK

@@ -152,6 +152,9 @@ func (s *Server) common(c *gin.Context) {
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r) // a deliberate abort: let net/http drop the connection
+			}
 			s.log.Error("handler panic", "correlation_id", id, "path", c.Request.URL.Path, "panic", r)
 			if !c.Writer.Written() {
 				s.problem(c, probInternal, "an internal error occurred; the correlationId identifies it in the log", nil)
@@ -162,7 +165,7 @@ func (s *Server) common(c *gin.Context) {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.metrics.observe(route, c.Request.Method, c.Writer.Status(), time.Since(start))
+		s.metrics.observe(route, methodLabel(c.Request.Method), c.Writer.Status(), time.Since(start))
 	}()
 	for _, vs := range c.Request.Header {
 		for _, v := range vs {
@@ -177,6 +180,15 @@ func (s *Server) common(c *gin.Context) {
 }
 
 const keyCorrelation = "fiscald.correlation"
+
+// methodLabel bounds the method label: clients choose the method string.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodOptions, http.MethodPatch:
+		return m
+	}
+	return "other"
+}
 
 // newCorrelationID returns a random 26-character id.
 func newCorrelationID() string {

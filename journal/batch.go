@@ -120,13 +120,17 @@ func (b *Batch) Apply() error {
 
 // Wait blocks until the batch is on disk and releases it. It must be called
 // exactly once after a successful Apply.
+//
+// A failed sync is fatal: the batch is already visible and later batches may
+// build on it, so neither "stored" nor "not stored" can be answered; the
+// process exits and the next start reads what reached the disk.
 func (b *Batch) Wait() error {
 	err := b.pb.SyncWait()
 	b.db.metrics.synced(b.started)
 	b.pb.Close()
 	b.release()
 	if err != nil {
-		return fmt.Errorf("journal: sync: %w", err)
+		b.db.fatal("write-ahead log sync failed after apply: %v", err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -36,6 +37,7 @@ type DB struct {
 	pdb     *pebble.DB
 	ro      bool
 	metrics *Metrics
+	log     pebbleLogger
 
 	mu    sync.Mutex
 	heads map[ChainID]*head
@@ -60,8 +62,10 @@ func Open(dir string, o Options) (*DB, error) {
 	}
 	lock, err := pebble.LockDirectory(dir, vfs.Default)
 	if err != nil {
+		// Another process holds the fcntl lock (EAGAIN/EACCES); within one
+		// process Pebble reports its own table of held locks by message.
 		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EWOULDBLOCK) ||
-			err.Error() == "lock held by current process" {
+			strings.Contains(err.Error(), "lock held by current process") {
 			return nil, ErrLocked
 		}
 		return nil, fmt.Errorf("journal: lock %s: %w", dir, err)
@@ -94,7 +98,24 @@ func Open(dir string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", dir, err)
 	}
-	return &DB{pdb: pdb, ro: o.ReadOnly, metrics: o.Metrics, heads: map[ChainID]*head{}}, nil
+	return &DB{pdb: pdb, ro: o.ReadOnly, metrics: o.Metrics, log: pebbleLogger{log: o.Logger}, heads: map[ChainID]*head{}}, nil
+}
+
+// fatal ends the process after a storage failure that leaves the outcome
+// of acknowledged work unknown (see pebbleLogger.Fatalf).
+func (db *DB) fatal(format string, args ...any) { db.log.Fatalf(format, args...) }
+
+// Sync makes everything applied so far durable. Readers that hand data
+// to the outside (exports) call it first, so that nothing leaves the
+// process that a crash could still take back.
+func (db *DB) Sync() error {
+	if db.ro {
+		return nil
+	}
+	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+		db.fatal("write-ahead log sync failed: %v", err)
+	}
+	return nil
 }
 
 // Close closes the journal. Batches must have been waited for.

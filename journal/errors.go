@@ -13,8 +13,6 @@ var (
 	ErrChainMoved = errors.New("journal: chain head moved under the batch")
 	// ErrReadOnly means a write was attempted on a journal opened read-only.
 	ErrReadOnly = errors.New("journal: opened read-only")
-	// ErrClosed means the journal was closed.
-	ErrClosed = errors.New("journal: closed")
 )
 
 // CorruptError reports a broken chain: the first entry that does not follow

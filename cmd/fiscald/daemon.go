@@ -91,6 +91,7 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 	if err != nil {
 		return nil, err
 	}
+	var ids []string
 	for _, sp := range specs {
 		cb, created, err := d.svc.Provision(sp)
 		if err != nil {
@@ -99,6 +100,10 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 		if created {
 			log.Info("cashbox provisioned", "cashbox_id", cb.ID, "sandbox", cb.Sandbox)
 		}
+		ids = append(ids, cb.ID)
+	}
+	for _, id := range d.svc.Retain(ids) {
+		log.Warn("cashbox is no longer configured: it keeps its journal but cannot authenticate", "cashbox_id", id)
 	}
 	var gatherer prometheus.Gatherer = d.reg
 	if cfg.MetricsListen != "" {

@@ -156,11 +156,18 @@ func TestExportItemsWithoutData(t *testing.T) {
 	}
 }
 
+// TestExportEmpty: an export without receipts (an empty range) is one
+// empty group, which the structure rule of rksv.md §9.2 A accepts.
 func TestExportEmpty(t *testing.T) {
 	h := newHarness(t)
 	dep := h.export()
-	if groups := parseDEP(t, dep); len(groups) != 0 {
-		t.Errorf("export without receipts has %d groups, want none: %s", len(groups), dep)
+	groups := parseDEP(t, dep)
+	if len(groups) != 1 || len(groups[0].Receipts) != 0 {
+		t.Errorf("export without receipts: %s; want one empty group", dep)
+	}
+	_, dc := h.containers()
+	if v := verify(t, dep, dc); v.Err != nil && v.Err.Code == "MALFORMED_DEP" {
+		t.Errorf("empty export is not a well-formed DEP: %v", v.Err)
 	}
 }
 

@@ -82,6 +82,10 @@ func (r *register) Info() map[string]any {
 	}
 }
 
+// State is the register's current state, including receipt numbers
+// consumed by results that were not committed. The queue goroutine calls it.
+func (r *register) State() []byte { return r.st.appendJSON(make([]byte, 0, 256)) }
+
 // Commit adopts the state computed for res.
 func (r *register) Commit(res *fiscal.Result) {
 	if r.pending != nil && r.pending.res == res {
@@ -112,6 +116,11 @@ func (r *register) Fiscalize(ctx context.Context, in *fiscal.Input) (*fiscal.Res
 	if err != nil {
 		return nil, err
 	}
+	var clockNote string
+	if rec.Payload.Date != spec.Date {
+		clockNote = "clock fault: the clock reads " + spec.Date + " (Vienna), earlier than the previous receipt; field 4 repeats " + rec.Payload.Date
+		r.m.log.Warn("clock earlier than the previous receipt", "kassen_id", r.cfg.KassenID, "clock", spec.Date, "printed", rec.Payload.Date)
+	}
 	if kind == KindStart && !rec.Signed {
 		res := &fiscal.Result{Error: "the signature device did not sign the start receipt (" + errText(rec.SignErr) + "); the queue stays not started", State: st.appendJSON(nil)}
 		r.pending = &pendingResult{res: res, st: st}
@@ -127,6 +136,9 @@ func (r *register) Fiscalize(ctx context.Context, in *fiscal.Input) (*fiscal.Res
 	res.Data = itemData{Kind: kind.String(), Number: number, JWS: rec.JWS, Signed: rec.Signed, Device: r.dev.Name}.appendJSON(make([]byte, 0, 96+len(rec.JWS)))
 	res.State = st.appendJSON(make([]byte, 0, 256))
 	res.Notes = append(res.Notes, vatNotes(in.Request)...)
+	if clockNote != "" {
+		res.Notes = append(res.Notes, clockNote)
+	}
 	r.pending = &pendingResult{res: res, st: st}
 	return res, nil
 }
@@ -202,8 +214,7 @@ func status(st state, now time.Time) (local uint16, global uint32) {
 	if st.Failed {
 		global |= fiscal.StateSCUFailed
 		if now.Sub(st.FailedSince) > outage48h {
-			local |= 0x001
-			global |= fiscal.StateMessagePending
+			local |= 0x001 // permanently out of service: report to FinanzOnline
 		}
 	}
 	today := rksv.ViennaDate(now)

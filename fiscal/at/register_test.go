@@ -759,3 +759,23 @@ func TestIdentification(t *testing.T) {
 		}
 	}
 }
+
+// TestMarginSurvivesItemsWithoutReceipts: after a crash the register skips
+// the numbers that may have left the process. An item the market makes no
+// receipt for stores the register's current state (State), so a later
+// clean restart keeps the skip instead of falling back to the numbers
+// before the crash.
+func TestMarginSurvivesItemsWithoutReceipts(t *testing.T) {
+	h := newHarness(t)
+	h.start(wall(2025, 3, 10, 9, 0, 0))
+	h.send(wall(2025, 3, 10, 9, 1, 0), casePOS, charge{"1.00", "20", 0})
+	lost, _ := h.fiscalize(wall(2025, 3, 10, 9, 2, 0), casePOS, false, charge{"50.00", "20", 0})
+	lostNumber := qrFields(t, lost)[3]
+	h.crash()
+	h.state = h.reg.State() // what the queue stores with an item the market did not see
+	h.reopen()              // then a clean stop and start
+	res := h.send(wall(2025, 3, 10, 9, 3, 0), casePOS, charge{"2.00", "20", 0})
+	if got := qrFields(t, res)[3]; got == lostNumber {
+		t.Fatalf("Belegnummer %s reused after crash + item without receipt + clean restart", got)
+	}
+}

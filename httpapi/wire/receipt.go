@@ -15,6 +15,10 @@ type ChargeItem struct {
 	Moment      *Moment
 	Position    *Decimal
 	ID          string // ftChargeItemId, lower case, "" if absent
+	// Currency and DecimalPrecisionMultiplier per line ("" / 0 when
+	// absent); they must agree with the receipt's.
+	Currency                   string
+	DecimalPrecisionMultiplier int64
 }
 
 // PayItem is one entry of cbPayItems (§6.3).
@@ -27,6 +31,9 @@ type PayItem struct {
 	Position    *Decimal
 	ID          string // ftPayItemId, lower case ("" = absent, also when sent as "")
 	CaseData    *Value // ftPayItemCaseData, verbatim; points into the parsed document
+	// Currency and DecimalPrecisionMultiplier as on ChargeItem.
+	Currency                   string
+	DecimalPrecisionMultiplier int64
 }
 
 // ReceiptRequest is the body of /v2/sign (§6.1) after the checks that need
@@ -324,8 +331,8 @@ func (d *decoder) chargeItem(v *Value, names *[ciCount]string, item fieldPath, c
 	}
 	d.decimal(f[ciUnitQuantity], at(ciUnitQuantity), false, numberMsg)
 	d.decimal(f[ciUnitPrice], at(ciUnitPrice), false, numberMsg)
-	d.str(f[ciCurrency], at(ciCurrency), false, false, MaxStringLength)
-	d.int64Field(f[ciPrecision], at(ciPrecision), false)
+	c.Currency, _ = d.str(f[ciCurrency], at(ciCurrency), false, false, MaxStringLength)
+	c.DecimalPrecisionMultiplier, _ = d.int64Field(f[ciPrecision], at(ciPrecision), false)
 }
 
 // payItem reads the pay item at path item (cbPayItems[i]).
@@ -358,6 +365,6 @@ func (d *decoder) payItem(v *Value, names *[piCount]string, item fieldPath, p *P
 	for k := piAccountNumber; k <= piMoneyBarcode; k++ {
 		d.str(f[k], at(k), false, false, MaxStringLength)
 	}
-	d.str(f[piCurrency], at(piCurrency), false, false, MaxStringLength)
-	d.int64Field(f[piPrecision], at(piPrecision), false)
+	p.Currency, _ = d.str(f[piCurrency], at(piCurrency), false, false, MaxStringLength)
+	p.DecimalPrecisionMultiplier, _ = d.int64Field(f[piPrecision], at(piPrecision), false)
 }

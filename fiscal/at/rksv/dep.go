@@ -87,9 +87,11 @@ func (d *DEPWriter) Add(certDER []byte, jws string) error {
 	return d.err
 }
 
-// Close finishes the document and flushes it; a DEP without receipts is
-// {"Belege-Gruppe":[]}. It does not close the underlying writer. Calling
-// Close again returns the first result.
+// Close finishes the document and flushes it. A DEP without receipts (an
+// empty range) is one empty group, {"Belege-Gruppe":[{"Signaturzertifikat":"",
+// "Zertifizierungsstellen":[],"Belege-kompakt":[]}]}, because verifiers
+// require at least one group (rksv.md §9.2 A). It does not close the
+// underlying writer. Calling Close again returns the first result.
 func (d *DEPWriter) Close() error {
 	if d.closed {
 		return d.err
@@ -99,7 +101,7 @@ func (d *DEPWriter) Close() error {
 		return d.err
 	}
 	if !d.started {
-		d.w.WriteString(`{"Belege-Gruppe":[`)
+		d.w.WriteString(`{"Belege-Gruppe":[` + "\n" + `{"Signaturzertifikat":"","Zertifizierungsstellen":[],"Belege-kompakt":[]}`)
 	}
 	if d.inGroup {
 		d.w.WriteString("]}\n")
