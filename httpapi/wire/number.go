@@ -28,6 +28,33 @@ type numLiteral struct {
 	hasExp  bool
 }
 
+// scanMantissa scans (0|[1-9][0-9]*)(\.[0-9]+)? starting at s[i]. It
+// returns where the integer digits end and where the whole match ends.
+func scanMantissa(s string, i int) (intEnd, end int, ok bool) {
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	default:
+		return 0, 0, false
+	}
+	intEnd = i
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == d {
+			return 0, 0, false
+		}
+	}
+	return intEnd, i, true
+}
+
 // splitNumber checks that s is exactly one JSON number literal
 // (-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?) and splits it.
 func splitNumber(s string) (numLiteral, bool) {
@@ -38,27 +65,13 @@ func splitNumber(s string) (numLiteral, bool) {
 		i++
 	}
 	start := i
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && '1' <= s[i] && s[i] <= '9':
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	default:
+	intEnd, i, ok := scanMantissa(s, i)
+	if !ok {
 		return n, false
 	}
-	n.intPart = s[start:i]
-	if i < len(s) && s[i] == '.' {
-		i++
-		start = i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		if i == start {
-			return n, false
-		}
-		n.frac = s[start:i]
+	n.intPart = s[start:intEnd]
+	if i > intEnd {
+		n.frac = s[intEnd+1 : i]
 		n.hasFrac = true
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {

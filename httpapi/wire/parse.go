@@ -175,25 +175,9 @@ func (p *parser) plainNumber() (Value, bool) {
 	if s[i] == '-' {
 		i++
 	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && '1' <= s[i] && s[i] <= '9':
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	default:
+	_, i, ok := scanMantissa(s, i)
+	if !ok {
 		return Value{}, false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		if i == d {
-			return Value{}, false
-		}
 	}
 	if i < len(s) {
 		switch c := s[i]; {

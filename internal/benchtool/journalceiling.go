@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/fiscald/fiscald/fiscal"
@@ -31,40 +30,17 @@ func journalCeiling(ctx context.Context, dir string, writers, entryBytes int, d 
 	}()
 	body := make([]byte, entryBytes)
 	rand.Read(body) // incompressible, like signatures and ids
-	counts := make([]int, writers)
-	errs := make([]error, writers)
-	start := time.Now()
-	deadline := start.Add(d)
-	var wg sync.WaitGroup
-	for w := range writers {
+	rate, err = opsPerSecond(ctx, writers, maxCommitsPerWriter, d, func(w int) error {
 		chain := journal.ChainID{0: 0xbe, 14: byte(w >> 8), 15: byte(w)}
-		wg.Go(func() {
-			for counts[w] < maxCommitsPerWriter && ctx.Err() == nil && time.Now().Before(deadline) {
-				b := db.NewBatch()
-				if _, _, err := b.Append(chain, fiscal.KindQueueItem, time.Now(), body); err != nil {
-					b.Discard()
-					errs[w] = err
-					return
-				}
-				if err := b.Commit(); err != nil {
-					errs[w] = err
-					return
-				}
-				counts[w]++
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	total := 0
-	for w := range writers {
-		if errs[w] != nil {
-			return 0, fmt.Errorf("journal ceiling: writer %d: %w", w, errs[w])
+		b := db.NewBatch()
+		if _, _, err := b.Append(chain, fiscal.KindQueueItem, time.Now(), body); err != nil {
+			b.Discard()
+			return err
 		}
-		total += counts[w]
-	}
-	if err := ctx.Err(); err != nil {
+		return b.Commit()
+	})
+	if err != nil {
 		return 0, fmt.Errorf("journal ceiling: %w", err)
 	}
-	return float64(total) / elapsed.Seconds(), nil
+	return rate, nil
 }

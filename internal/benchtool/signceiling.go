@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
 )
 
@@ -26,33 +25,12 @@ func signCeiling(ctx context.Context, d time.Duration) (rate float64, workers in
 	}
 	digest := sha256.Sum256([]byte("fiscald bench sign ceiling"))
 	workers = runtime.GOMAXPROCS(0)
-	counts := make([]int, workers)
-	errs := make([]error, workers)
-	start := time.Now()
-	deadline := start.Add(d)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for counts[w] < maxSignsPerWorker && ctx.Err() == nil && time.Now().Before(deadline) {
-				if _, _, err := ecdsa.Sign(rand.Reader, key, digest[:]); err != nil {
-					errs[w] = err
-					return
-				}
-				counts[w]++
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	total := 0
-	for w := range workers {
-		if errs[w] != nil {
-			return 0, workers, fmt.Errorf("sign ceiling: %w", errs[w])
-		}
-		total += counts[w]
-	}
-	if err := ctx.Err(); err != nil {
+	rate, err = opsPerSecond(ctx, workers, maxSignsPerWorker, d, func(int) error {
+		_, _, err := ecdsa.Sign(rand.Reader, key, digest[:])
+		return err
+	})
+	if err != nil {
 		return 0, workers, fmt.Errorf("sign ceiling: %w", err)
 	}
-	return float64(total) / elapsed.Seconds(), workers, nil
+	return rate, workers, nil
 }
