@@ -46,6 +46,14 @@ func (c *CashBox) QueueByID(id string) *Queue {
 	return nil
 }
 
+// queueByIDOrNil is QueueByID on a CashBox that may be nil.
+func (c *CashBox) queueByIDOrNil(id string) *Queue {
+	if c == nil {
+		return nil
+	}
+	return c.QueueByID(id)
+}
+
 // Serves reports whether the CashBox has a queue for the country.
 func (c *CashBox) Serves(country Country) bool { return c.QueueFor(country) != nil }
 
@@ -83,8 +91,8 @@ func (h tokenHash) String() string {
 	return tokenHashPrefix + enc.EncodeToString(h.salt[:]) + ":" + enc.EncodeToString(h.sum[:])
 }
 
-// ParseTokenHash checks and parses the form HashToken produces.
-func ParseTokenHash(s string) (tokenHash, error) {
+// parseTokenHash checks and parses the form HashToken produces.
+func parseTokenHash(s string) (tokenHash, error) {
 	var h tokenHash
 	rest, ok := strings.CutPrefix(s, tokenHashPrefix)
 	salt, sum, ok2 := strings.Cut(rest, ":")
@@ -181,7 +189,7 @@ func (sp *CashBoxSpec) validate() error {
 	if _, err := wire.ParseUUID(sp.ID); err != nil {
 		return fmt.Errorf("cashbox id %q: %w", sp.ID, err)
 	}
-	if _, err := ParseTokenHash(sp.TokenHash); err != nil {
+	if _, err := parseTokenHash(sp.TokenHash); err != nil {
 		return fmt.Errorf("cashbox %s: %w", sp.ID, err)
 	}
 	if len(sp.Queues) == 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -263,7 +264,7 @@ func (s *Service) scanItems(ctx context.Context, q *Queue, f *rangeFilter, fn fu
 }
 
 // errStopScan ends a scan early without an error.
-var errStopScan = fmt.Errorf("stop scan")
+var errStopScan = errors.New("stop scan")
 
 func ignoreStop(err error) error {
 	if err == errStopScan {

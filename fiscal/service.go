@@ -124,19 +124,27 @@ func (s *Service) loadFilter() error {
 
 // load builds a CashBox and its queues from its record.
 func (s *Service) load(rec *cashboxRecord) error {
-	th, err := ParseTokenHash(rec.TokenHash)
+	th, err := parseTokenHash(rec.TokenHash)
 	if err != nil {
 		return fmt.Errorf("fiscal: cashbox %s: %w", rec.ID, err)
 	}
 	cb := &CashBox{ID: rec.ID, Sandbox: rec.Sandbox, token: th}
+	old := s.cashboxes[rec.ID]
 	for _, qr := range rec.Queues {
+		if q := old.queueByIDOrNil(qr.ID); q != nil {
+			// Re-provisioning keeps restored queues: their registers are
+			// open already.
+			q.CashBox = cb
+			cb.Queues = append(cb.Queues, q)
+			continue
+		}
 		q, err := s.openQueue(cb, qr)
 		if err != nil {
 			return err
 		}
 		cb.Queues = append(cb.Queues, q)
 	}
-	if old := s.cashboxes[cb.ID]; old != nil {
+	if old != nil {
 		for i, c := range s.cashboxList {
 			if c == old {
 				s.cashboxList = append(s.cashboxList[:i], s.cashboxList[i+1:]...)

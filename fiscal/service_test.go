@@ -72,10 +72,9 @@ func TestRunRecordTellsCrashFromCleanStop(t *testing.T) {
 	db.Close() // a crash: no Close of the service
 	db, _ = open()
 	db.Close()
-	// Opens (Provision reloads the CashBox, so later starts open twice):
-	// new directory (clean), after Close (clean ×2), after the crash
-	// (unclean ×2).
-	want := []bool{true, true, true, false, false}
+	// One open per start (re-provisioning keeps open registers): new
+	// directory (clean), after Close (clean), after the crash (unclean).
+	want := []bool{true, true, false}
 	if len(m.cleans) != len(want) {
 		t.Fatalf("OpenRegister calls: %v", m.cleans)
 	}
@@ -149,5 +148,17 @@ func TestRetainDisablesUnconfiguredCashBoxes(t *testing.T) {
 	}
 	if _, err := s.Authenticate(b, "tok-"+b); err != ErrUnauthorized {
 		t.Fatalf("dropped CashBox: %v, want ErrUnauthorized", err)
+	}
+	// Re-provisioning with a new token hash rotates the token and keeps
+	// the queue that is already open.
+	q := s.CashBox(a).Queues[0]
+	if _, _, err := s.Provision(CashBoxSpec{ID: a, TokenHash: HashToken("new"), Queues: []QueueSpec{{ID: q.ID, Country: AT, Params: []byte(`{}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(a, "tok-"+a); err != ErrUnauthorized {
+		t.Fatalf("old token after rotation: %v", err)
+	}
+	if cb, err := s.Authenticate(a, "new"); err != nil || cb.Queues[0] != q || q.CashBox != cb {
+		t.Fatalf("new token: %v; queue kept %v", err, err == nil && cb.Queues[0] == q)
 	}
 }

@@ -135,56 +135,69 @@ func cashboxSpecs(cfg *config.Config) ([]fiscal.CashBoxSpec, error) {
 	return out, nil
 }
 
-// serve binds the listeners, starts the queues and serves until ctx ends,
-// then shuts down in reverse order.
-func (d *daemon) serve(ctx context.Context) error {
-	defer d.db.Close()
-	ln, err := net.Listen("tcp", d.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", d.cfg.Listen, err)
+// endpoint is one bound listener and the server for it.
+type endpoint struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// listen binds every listener before anything starts: the API, and the
+// optional metrics and debug addresses. On failure nothing stays bound.
+func (d *daemon) listen() ([]endpoint, error) {
+	type want struct {
+		addr string
+		srv  *http.Server
 	}
-	if err := d.svc.Start(); err != nil {
-		ln.Close()
-		return err
-	}
-	srv := d.api.HTTPServer()
-	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
+	wants := []want{{d.cfg.Listen, d.api.HTTPServer()}}
 	if d.cfg.MetricsListen != "" {
-		mln, err := net.Listen("tcp", d.cfg.MetricsListen)
-		if err != nil {
-			srv.Close()
-			d.svc.Close()
-			return fmt.Errorf("listen %s: %w", d.cfg.MetricsListen, err)
-		}
-		msrv := metricsServer(d.reg)
-		servers = append(servers, msrv)
-		go func() { errc <- msrv.Serve(mln) }()
+		wants = append(wants, want{d.cfg.MetricsListen, metricsServer(d.reg)})
 	}
 	if d.flags.debugListen != "" {
 		host, _, _ := net.SplitHostPort(d.flags.debugListen)
 		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			srv.Close()
-			d.svc.Close()
-			return fmt.Errorf("--debug-listen must be a loopback address")
+			return nil, errors.New("--debug-listen must be a loopback address")
 		}
-		dln, err := net.Listen("tcp", d.flags.debugListen)
-		if err != nil {
-			srv.Close()
-			d.svc.Close()
-			return err
-		}
-		dsrv := debugServer()
-		servers = append(servers, dsrv)
-		go func() { errc <- dsrv.Serve(dln) }()
+		wants = append(wants, want{d.flags.debugListen, debugServer()})
 	}
-	d.log.Info("fiscald listening", "addr", ln.Addr().String(), "version", version)
+	var eps []endpoint
+	for _, w := range wants {
+		ln, err := net.Listen("tcp", w.addr)
+		if err != nil {
+			for _, ep := range eps {
+				ep.ln.Close()
+			}
+			return nil, fmt.Errorf("listen %s: %w", w.addr, err)
+		}
+		eps = append(eps, endpoint{ln, w.srv})
+	}
+	return eps, nil
+}
+
+// serve binds the listeners, starts the queues and serves until ctx ends,
+// then shuts down in reverse order.
+func (d *daemon) serve(ctx context.Context) error {
+	defer d.db.Close()
+	eps, err := d.listen()
+	if err != nil {
+		return err
+	}
+	if err := d.svc.Start(); err != nil {
+		for _, ep := range eps {
+			ep.ln.Close()
+		}
+		return err
+	}
+	errc := make(chan error, len(eps))
+	for _, ep := range eps {
+		go func() { errc <- ep.srv.Serve(ep.ln) }()
+	}
+	api := eps[0].ln.Addr().(*net.TCPAddr)
+	d.log.Info("fiscald listening", "addr", api.String(), "version", version)
 	if _, err := sdnotify.Notify("READY=1"); err != nil {
 		d.log.Warn("systemd notification failed", "err", err)
 	}
 	if d.demo != nil {
-		creds, err := d.demo.writeCredentials(ln.Addr().(*net.TCPAddr))
+		creds, err := d.demo.writeCredentials(api)
 		if err != nil {
 			d.log.Error("demo credentials not written", "err", err)
 		} else {
@@ -200,8 +213,8 @@ func (d *daemon) serve(ctx context.Context) error {
 	sdnotify.Notify("STOPPING=1")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil {
+	for _, ep := range eps {
+		if err := ep.srv.Shutdown(sctx); err != nil {
 			d.log.Warn("HTTP drain incomplete", "err", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/internal/atomicfile"
 	"github.com/fiscald/fiscald/internal/config"
 )
 
@@ -54,7 +55,7 @@ func openDemo(dir string, n int) (*demo, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		secret = make([]byte, 32)
 		rand.Read(secret)
-		err = writeFileAtomic(filepath.Join(dir, demoSecretFile), secret, 0o600)
+		err = atomicfile.Write(filepath.Join(dir, demoSecretFile), secret, 0o600)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("demo secret: %w", err)
@@ -80,7 +81,7 @@ func openDemo(dir string, n int) (*demo, error) {
 	}
 	if added {
 		out, _ := json.MarshalIndent(d.entries, "", "  ")
-		if err := writeFileAtomic(filepath.Join(dir, demoManifestFile), out, 0o600); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, demoManifestFile), out, 0o600); err != nil {
 			return nil, err
 		}
 	}
@@ -152,25 +153,5 @@ func (d *demo) writeCredentials(addr *net.TCPAddr) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, '\n')
-	return b, writeFileAtomic(filepath.Join(d.dir, credentialsFile), b, 0o600)
-}
-
-// writeFileAtomic writes a file so that readers see the old or the new
-// content, never a part.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return b, atomicfile.Write(filepath.Join(d.dir, credentialsFile), b, 0o600)
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/fiscald/fiscald/device"
+	"github.com/fiscald/fiscald/internal/atomicfile"
 )
 
 // Signer is a software signature device.
@@ -91,40 +92,12 @@ func create(name, path string) (*Signer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(path, out); err != nil {
+	// Synced, so a device does not vanish in a crash after its
+	// certificate was registered with a queue.
+	if err := atomicfile.Write(path, out, 0o600); err != nil {
 		return nil, fmt.Errorf("signsim %s: %w", name, err)
 	}
 	return newSigner(name, key, certDER)
-}
-
-// writeFileSync writes a new file and syncs it, so a device does not vanish
-// in a crash after its certificate was registered with a queue.
-func writeFileSync(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func newSigner(name string, key *ecdsa.PrivateKey, certDER []byte) (*Signer, error) {

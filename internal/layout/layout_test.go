@@ -60,6 +60,7 @@ type rule struct {
 
 var rules = []rule{
 	{pkg: "device", stdlibOnly: true},
+	{pkg: "internal/atomicfile", stdlibOnly: true},
 	{pkg: "httpapi/wire", stdlibOnly: true},
 	{pkg: "internal/depcheck", stdlibOnly: true},
 	{pkg: "journal", forbid: []string{"fiscal", "device", "httpapi", "github.com/gin-gonic"}},
