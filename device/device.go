@@ -10,6 +10,7 @@ package device
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Sentinel errors. Drivers wrap them with %w so callers can use errors.Is.
@@ -37,6 +38,46 @@ type Signer interface {
 	// Identity describes the device. It is cached at provisioning, so it is
 	// available while the device is unreachable.
 	Identity() SignerIdentity
+	// Health reports the device's state as its driver last saw it. It
+	// never blocks on the device.
+	Health() Health
+}
+
+// State is a device's condition as its supervisor sees it.
+type State uint8
+
+// Device states. A failed device is probed in the background until it
+// signs again; callers need not retry it themselves.
+const (
+	StateUp State = iota
+	StateFailed
+)
+
+func (s State) String() string {
+	if s == StateFailed {
+		return "failed"
+	}
+	return "up"
+}
+
+// Health is a snapshot of a device's condition.
+type Health struct {
+	State State
+	// Since is when the device entered State.
+	Since time.Time
+	// LastError is why the device failed (nil while up).
+	LastError error
+	// Failures counts consecutive failed calls and reconnect attempts.
+	Failures int
+	// LastSuccess is the time of the last good signature or probe.
+	LastSuccess time.Time
+	// Busy is the cumulative time the device spent signing, divided by
+	// the number of calls it can run at once: Busy over wall time is the
+	// share of its capacity in use.
+	Busy time.Duration
+	// Changed is closed when State changes; call Health again then. It
+	// lets the fiscal core react to a recovery without polling.
+	Changed <-chan struct{}
 }
 
 // SignerIdentity is what a market needs to know about a signer without

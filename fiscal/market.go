@@ -64,6 +64,27 @@ type Register interface {
 	Info() map[string]any
 }
 
+// Initiator is implemented by a Register that sometimes needs a receipt
+// no POS asked for (AT: the Sammelbeleg that closes a signature-device
+// outage, rksv.md §4.5). Its queue asks before every request and whenever
+// Wake fires, and makes that receipt as a queue item of its own, so it is
+// serialized with the register's other receipts and journaled like them.
+type Initiator interface {
+	// Due returns the ftReceiptCase of the receipt the register needs
+	// before anything else (0: none) and a channel that is closed when
+	// that may change without a request arriving (nil: only requests
+	// change it). The queue goroutine calls it.
+	Due() (receiptCase uint64, wake <-chan struct{})
+}
+
+// EchoReporter is implemented by a Register that adds members to its
+// queue's entry in /v2/echo Capabilities.Queues (AT: "Signer").
+type EchoReporter interface {
+	// EchoInfo returns a JSON object whose members are added to the
+	// entry. It may be called concurrently with the queue goroutine.
+	EchoInfo(now time.Time) []byte
+}
+
 // ItemSource streams the market data of a range of queue items in order.
 type ItemSource func(fn func(MarketItem) error) error
 
@@ -87,6 +108,9 @@ type Input struct {
 	Row uint64
 	// Started reports whether the queue's initial operation was done.
 	Started bool
+	// Initiated marks a receipt the register asked for itself (Initiator):
+	// no POS waits for its response.
+	Initiated bool
 }
 
 // Result is the market's answer for one receipt.

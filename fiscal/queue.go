@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -64,7 +65,9 @@ type job struct {
 	raw         []byte
 	posSystemID string
 	notes       []string
-	reply       chan jobReply
+	// initiated marks a receipt the register asked for (Initiator).
+	initiated bool
+	reply     chan jobReply
 }
 
 // jobReply is the worker's answer: the outcome and the applied batch the
@@ -105,6 +108,15 @@ func (q *Queue) globalState(st queueState, market uint32) uint32 {
 		market |= StateLateSigning
 	}
 	return market
+}
+
+// EchoInfo returns the register's members for the queue's /v2/echo entry
+// (a JSON object), or nil.
+func (q *Queue) EchoInfo(now time.Time) []byte {
+	if r, ok := q.reg.(EchoReporter); ok {
+		return r.EchoInfo(now)
+	}
+	return nil
 }
 
 func (q *Queue) close() {
@@ -161,18 +173,92 @@ func (q *Queue) enqueue(j *job) error {
 // numbers when payloads may have left the process (rksv.md §7.2).
 const MaxPipeline = 32
 
-// run is the queue's worker loop.
+// run is the queue's worker loop. Besides requests it makes the receipts
+// its register initiates (Initiator): before the next request, and when the
+// register wakes it.
 func (q *Queue) run() {
-	for j := range q.jobs {
-		q.svc.metrics.queued(q.Country, -1)
-		q.unsynced <- struct{}{} // wait for a pipeline slot
-		r := q.handle(j)
-		if r.batch == nil {
-			<-q.unsynced
+	init, _ := q.reg.(Initiator)
+	for {
+		wake := q.initiate(init)
+		select {
+		case j, ok := <-q.jobs:
+			if !ok {
+				return
+			}
+			q.svc.metrics.queued(q.Country, -1)
+			q.initiate(init)
+			q.unsynced <- struct{}{} // wait for a pipeline slot
+			r := q.handle(j)
+			if r.batch == nil {
+				<-q.unsynced
+			}
+			j.reply <- r
+		case <-wake:
 		}
-		j.reply <- r
 	}
 }
+
+// initiate makes the receipt the register asks for, if any, and waits
+// until it is durable (nobody else waits for it). It returns the channel
+// that signals the register's next wish.
+func (q *Queue) initiate(init Initiator) <-chan struct{} {
+	if init == nil || !q.st.Started || q.st.Stopped {
+		return nil
+	}
+	for range 3 { // a register asks once per device recovery; bound it anyway
+		c, wake := init.Due()
+		if c == 0 {
+			return wake
+		}
+		q.makeInitiated(c)
+	}
+	return nil
+}
+
+// makeInitiated makes one receipt the register asked for.
+func (q *Queue) makeInitiated(c uint64) {
+	j, err := q.systemJob(c)
+	if err != nil {
+		q.svc.log.Error("system receipt not built", "queue", q.ID, "case", c, "err", err)
+		return
+	}
+	q.unsynced <- struct{}{}
+	r := q.handle(j)
+	if r.batch != nil {
+		if err := r.batch.Wait(); err != nil {
+			r.err = err
+		}
+	}
+	<-q.unsynced
+	if r.err != nil {
+		q.svc.log.Error("system receipt failed", "queue", q.ID, "case", c, "err", r.err)
+		return
+	}
+	q.svc.log.Info("system receipt made", "queue", q.ID, "case", c, "row", q.st.Row)
+}
+
+// systemJob is the request of a receipt the register initiated: no items,
+// made now, referenced "fiscald-<row>", with no operation id.
+func (q *Queue) systemJob(c uint64) (*job, error) {
+	now := q.svc.now().UTC()
+	raw := []byte(`{"cbReceiptReference":"fiscald-` + strconv.FormatUint(q.st.Row+1, 10) + `","cbReceiptMoment":"` +
+		wire.FormatMoment(now) + `","cbChargeItems":[],"cbPayItems":[],"ftCashBoxID":"` + q.CashBox.ID +
+		`","ftReceiptCase":` + strconv.FormatUint(c, 10) + `}`)
+	v, err := wire.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	req, err := wire.DecodeReceiptRequest(v)
+	if err != nil {
+		return nil, err
+	}
+	op := &Operation{key: OpKey{CashBox: q.CashBox.ID}, digest: wire.Digest("POST", "/v2/sign", v)}
+	return &job{op: op, req: req, cv: DecodeCase(c), raw: raw, posSystemID: systemPosSystemID, initiated: true,
+		notes: []string{"receipt made by fiscald itself, not requested by a POS"}}, nil
+}
+
+// systemPosSystemID marks queue items fiscald made on its own.
+const systemPosSystemID = "fiscald"
 
 // handle processes one job and applies its batch.
 func (q *Queue) handle(j *job) (reply jobReply) {
@@ -211,7 +297,8 @@ func (q *Queue) handle(j *job) (reply jobReply) {
 		if j.cv.Flags&(FlagLateSigning|FlagHandwritten) == 0 && j.req.ReceiptMoment.Time.Before(st.LastMoment) {
 			j.notes = append(j.notes, "cbReceiptMoment is earlier than the previous receipt's without the late-signing or handwritten flag")
 		}
-		in := &Input{Request: j.req, Case: j.cv, Moment: now, Numerator: st.Numerator + 1, Row: st.Row, Started: st.Started}
+		in := &Input{Request: j.req, Case: j.cv, Moment: now, Numerator: st.Numerator + 1, Row: st.Row, Started: st.Started,
+			Initiated: j.initiated}
 		var err error
 		res, err = q.reg.Fiscalize(context.Background(), in)
 		if err != nil {
@@ -314,7 +401,9 @@ func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobRe
 		}
 	}
 	out := Outcome{Status: 200, Body: body}
-	b.Set(nsOperation, opRecordKey(j.op.key), encodeOpRef(j.op.digest, out, q.chain, seq, respOff, len(body)))
+	if j.op.key.ID != "" {
+		b.Set(nsOperation, opRecordKey(j.op.key), encodeOpRef(j.op.digest, out, q.chain, seq, respOff, len(body)))
+	}
 	if err := b.Apply(); err != nil {
 		b.Discard()
 		return jobReply{err: &Error{Code: CodeStorage, Detail: "queue item not written", Err: err}}

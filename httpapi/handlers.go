@@ -74,7 +74,13 @@ func (s *Server) echoResponse(cb *fiscal.CashBox, msg string) *wire.EchoResponse
 	}
 	for _, q := range cb.Queues {
 		r.Capabilities.Markets = append(r.Capabilities.Markets, q.Country.String())
-		r.Capabilities.Queues = append(r.Capabilities.Queues, wire.QueueInfo{QueueID: q.ID, Country: q.Country.String(), State: q.State(now)})
+		info := wire.QueueInfo{QueueID: q.ID, Country: q.Country.String(), State: q.State(now)}
+		if extra := q.EchoInfo(now); extra != nil {
+			if v, err := wire.Parse(extra); err == nil {
+				info.Extra = v
+			}
+		}
+		r.Capabilities.Queues = append(r.Capabilities.Queues, info)
 	}
 	return r
 }

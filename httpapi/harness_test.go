@@ -46,6 +46,8 @@ type envOptions struct {
 	sandbox  bool
 	throttle httpapi.ThrottleOptions
 	now      func() time.Time
+	// wrap, if set, wraps CashBox i's simulated signer (fault tests).
+	wrap func(i int, s device.Signer) device.Signer
 }
 
 // newEnv starts a server with n AT CashBoxes.
@@ -79,7 +81,11 @@ func (e *env) start() {
 		if err != nil {
 			t.Fatal(err)
 		}
-		signers = append(signers, s)
+		var sig device.Signer = s
+		if e.opts.wrap != nil {
+			sig = e.opts.wrap(i, s)
+		}
+		signers = append(signers, sig)
 	}
 	e.svc, err = fiscal.NewService(fiscal.Options{DB: e.db, Markets: []fiscal.Market{at.New(at.Options{Signers: signers})},
 		Metrics: fiscal.NewMetrics(e.Reg), Version: "1.2.3-test", Now: e.opts.now})

@@ -1,11 +1,15 @@
 // Command fiscalctl is the technician's and operator's tool: it reads a
 // stopped daemon's data directory (journal verification and exports, the
-// Austrian crypto-material container) and prepares configuration values.
+// Austrian crypto-material container), prepares configuration values, and
+// sets up and checks PKCS#11 signature devices.
 //
 //	fiscalctl at container --data DIR --cashbox ID
 //	fiscalctl journal verify --data DIR
 //	fiscalctl journal export --data DIR --cashbox ID --type N [--from-row R] [--to-row R] [--out FILE]
 //	fiscalctl cashbox hash-token [TOKEN]
+//	fiscalctl device pkcs11 list --module PATH
+//	fiscalctl device pkcs11 init --module PATH --token LABEL --key LABEL --pin-file FILE [--so-pin-file FILE] [--csr FILE]
+//	fiscalctl device pkcs11 selftest --module PATH --token LABEL --key LABEL --pin-file FILE
 package main
 
 import (
@@ -31,6 +35,9 @@ func commands() []command {
 		{"journal verify", "--data DIR", journalVerify},
 		{"journal export", "--data DIR --cashbox ID --type N [--queue ID] [--from-row R] [--to-row R] [--from TICKS] [--to TICKS] [--out FILE]", journalExport},
 		{"cashbox hash-token", "[TOKEN]   (reads the token from stdin when not given)", hashToken},
+		{"device pkcs11 list", "--module PATH", pkcs11List},
+		{"device pkcs11 init", "--module PATH --token LABEL --key LABEL [--key-id HEX] --pin-file FILE [--so-pin-file FILE] [--csr FILE] [--cn NAME]", pkcs11Init},
+		{"device pkcs11 selftest", "--module PATH --token LABEL --key LABEL [--key-id HEX] --pin-file FILE", pkcs11Selftest},
 	}
 }
 

@@ -14,8 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/fiscald/fiscald/device"
-	"github.com/fiscald/fiscald/device/signsim"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/at"
 	"github.com/fiscald/fiscald/httpapi"
@@ -31,14 +29,15 @@ const shutdownGrace = 8 * time.Second
 
 // daemon is the assembled process: every component in dependency order.
 type daemon struct {
-	cfg   *config.Config
-	log   *slog.Logger
-	db    *journal.DB
-	svc   *fiscal.Service
-	api   *httpapi.Server
-	reg   *prometheus.Registry
-	demo  *demo
-	flags flags
+	cfg     *config.Config
+	log     *slog.Logger
+	db      *journal.DB
+	svc     *fiscal.Service
+	api     *httpapi.Server
+	reg     *prometheus.Registry
+	devices *devices
+	demo    *demo
+	flags   flags
 }
 
 // build opens the journal, attaches the devices, restores the service and
@@ -65,7 +64,11 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 	var specs []fiscal.CashBoxSpec
 	var signerCfgs []config.Signer
 	if f.demo {
-		d.demo, err = openDemo(cfg.Data, f.demoCashboxes)
+		var token *config.PKCS11
+		if f.pkcs11.Module != "" {
+			token = &f.pkcs11
+		}
+		d.demo, err = openDemo(cfg.Data, f.demoCashboxes, token)
 		if err != nil {
 			return nil, err
 		}
@@ -76,16 +79,17 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 			return nil, err
 		}
 	}
-	dm := devicemetrics.New(d.reg)
-	var signers []device.Signer
-	for _, sc := range signerCfgs {
-		s, err := signsim.Open(sc.Name, sc.KeyFile)
-		if err != nil {
-			return nil, err
-		}
-		signers = append(signers, dm.Wrap(s))
+	d.devices, err = openDevices(signerCfgs, cfg.DeviceDeadline, log, devicemetrics.New(d.reg), f.faults)
+	if err != nil {
+		return nil, err
 	}
-	markets := []fiscal.Market{at.New(at.Options{Signers: signers, DeviceDeadline: cfg.DeviceDeadline, Log: log.With("component", "at")})}
+	defer func() {
+		if err != nil {
+			d.devices.Close()
+		}
+	}()
+	markets := []fiscal.Market{at.New(at.Options{Signers: d.devices.signers, DeviceDeadline: cfg.DeviceDeadline,
+		Log: log.With("component", "at"), Metrics: d.reg})}
 	d.svc, err = fiscal.NewService(fiscal.Options{DB: d.db, Markets: markets, Log: log.With("component", "fiscal"),
 		Metrics: fiscal.NewMetrics(d.reg), Version: version})
 	if err != nil {
@@ -219,6 +223,7 @@ func (d *daemon) serve(ctx context.Context) error {
 		}
 	}
 	d.svc.Close()
+	d.devices.Close()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}

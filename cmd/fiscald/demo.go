@@ -25,7 +25,13 @@ type demo struct {
 	dir     string
 	secret  []byte
 	entries []demoEntry
+	// pkcs11, if set, is the token key every demo CashBox signs with
+	// instead of its own simulator.
+	pkcs11 *config.PKCS11
 }
+
+// demoTokenSigner names the demo's PKCS#11 signer.
+const demoTokenSigner = "demo-pkcs11"
 
 // demoEntry is one demo CashBox as listed in demo-credentials.json.
 type demoEntry struct {
@@ -44,9 +50,12 @@ const (
 )
 
 // openDemo loads the demo state of dir, creating it (and CashBoxes up to n
-// per market) as needed. Existing CashBoxes are always kept.
-func openDemo(dir string, n int) (*demo, error) {
-	d := &demo{dir: dir}
+// per market) as needed. Existing CashBoxes are always kept. With a token
+// the CashBoxes sign through it; a data directory stays with the kind of
+// device it was created with, because its registers are registered with
+// that device's certificate.
+func openDemo(dir string, n int, token *config.PKCS11) (*demo, error) {
+	d := &demo{dir: dir, pkcs11: token}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -71,11 +80,23 @@ func openDemo(dir string, n int) (*demo, error) {
 			return nil, fmt.Errorf("%s: %w", demoManifestFile, err)
 		}
 	}
+	for _, e := range d.entries {
+		switch {
+		case token != nil && e.Signer != demoTokenSigner:
+			return nil, fmt.Errorf("demo data directory %s was created with simulated signature devices; a PKCS#11 token needs a fresh --data directory", dir)
+		case token == nil && e.Signer == demoTokenSigner:
+			return nil, fmt.Errorf("demo data directory %s signs through a PKCS#11 token: pass the --pkcs11-* flags again, or use a fresh --data directory", dir)
+		}
+	}
 	added := false
 	for i := d.count("AT"); i < n; i++ {
+		signer := "demo-at-" + strconv.Itoa(i+1)
+		if token != nil {
+			signer = demoTokenSigner
+		}
 		d.entries = append(d.entries, demoEntry{
 			Market: "AT", CashBoxID: fiscal.NewUUID(), PosSystemID: fiscal.NewUUID(), QueueID: fiscal.NewUUID(),
-			KassenID: "fiscald-demo-AT-" + strconv.Itoa(i+1), Signer: "demo-at-" + strconv.Itoa(i+1),
+			KassenID: "fiscald-demo-AT-" + strconv.Itoa(i+1), Signer: signer,
 		})
 		added = true
 	}
@@ -105,8 +126,12 @@ func (d *demo) token(cashboxID string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// signers are the demo's simulated signature devices, one per CashBox.
+// signers are the demo's signature devices: the token, or one simulator
+// per CashBox.
 func (d *demo) signers() []config.Signer {
+	if d.pkcs11 != nil {
+		return []config.Signer{{Name: demoTokenSigner, Kind: "pkcs11", PKCS11: d.pkcs11}}
+	}
 	var out []config.Signer
 	for _, e := range d.entries {
 		out = append(out, config.Signer{Name: e.Signer, Kind: "simulator", KeyFile: filepath.Join(d.dir, "devices", e.Signer+".pem")})

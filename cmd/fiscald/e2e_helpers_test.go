@@ -48,8 +48,10 @@ type proc struct {
 	log   *syncBuffer
 	creds credentials
 	done  chan error
-	once  sync.Once
-	http  *http.Client
+	// exited is set once stop or kill has seen the exit (test goroutine).
+	exited bool
+	once   sync.Once
+	http   *http.Client
 }
 
 type credentials struct {
@@ -97,6 +99,7 @@ func (d *proc) stop() (error, time.Duration) {
 	start := time.Now()
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	defer d.closeIdle()
+	d.exited = true
 	select {
 	case err := <-d.done:
 		return err, time.Since(start)
@@ -107,8 +110,13 @@ func (d *proc) stop() (error, time.Duration) {
 	}
 }
 
-// kill sends SIGKILL and waits for the process to be gone.
+// kill sends SIGKILL and waits for the process to be gone; after stop it
+// does nothing, so it can be deferred.
 func (d *proc) kill() {
+	if d.exited {
+		return
+	}
+	d.exited = true
 	d.cmd.Process.Kill()
 	<-d.done
 	d.closeIdle()

@@ -132,13 +132,7 @@ func TestOfflineCommands(t *testing.T) {
 // HTTP: the DEP from /v2/journal and the container from fiscalctl pass the
 // independent verifier and the official Prüftool.
 func TestDEPPassesBothVerifiers(t *testing.T) {
-	prueftool := fixtures.Shared(t, "tools", "rksv-prueftool", "prueftool")
-	if _, err := exec.LookPath("java"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("java is missing; CI must install openjdk-17-jre-headless (make test does)")
-		}
-		t.Skip("java not installed; skipping the Prüftool outside CI")
-	}
+	fixtures.Shared(t, "tools", "rksv-prueftool", "prueftool") // before starting anything
 	dir := t.TempDir()
 	d := startDaemon(t, dir)
 	c := d.client(0)
@@ -180,10 +174,24 @@ func TestDEPPassesBothVerifiers(t *testing.T) {
 	if err != nil || !res.Valid || res.State.Counter != want {
 		t.Fatalf("independent verifier: %v valid %v first error %v counter %d want %d", err, res.Valid, res.Err, res.State.Counter, want)
 	}
+	prueftool(t, dep.Body, []byte(container))
+}
+
+// prueftool runs the official verification tool on a DEP and its
+// container and fails the test unless it reports PASS.
+func prueftool(t *testing.T, dep, container []byte) {
+	t.Helper()
+	tool := fixtures.Shared(t, "tools", "rksv-prueftool", "prueftool")
+	if _, err := exec.LookPath("java"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("java is missing; CI must install openjdk-17-jre-headless (make test does)")
+		}
+		t.Skip("java not installed; skipping the Prüftool outside CI")
+	}
 	work := t.TempDir()
-	os.WriteFile(filepath.Join(work, "dep.json"), dep.Body, 0o600)
-	os.WriteFile(filepath.Join(work, "container.json"), []byte(container), 0o600)
-	out, err := exec.Command(prueftool, filepath.Join(work, "dep.json"), filepath.Join(work, "container.json"), filepath.Join(work, "report")).CombinedOutput()
+	os.WriteFile(filepath.Join(work, "dep.json"), dep, 0o600)
+	os.WriteFile(filepath.Join(work, "container.json"), container, 0o600)
+	out, err := exec.Command(tool, filepath.Join(work, "dep.json"), filepath.Join(work, "container.json"), filepath.Join(work, "report")).CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "PASS") {
 		t.Fatalf("Prüftool: %v\n%s", err, out)
 	}

@@ -4,6 +4,7 @@
 //
 //	fiscald --config /etc/fiscald/fiscald.yaml
 //	fiscald --demo --data DIR --listen 127.0.0.1:8480 [--demo-cashboxes N]
+//	        [--pkcs11-module PATH --pkcs11-token LABEL --pkcs11-key LABEL --pkcs11-pin-file FILE]
 package main
 
 import (
@@ -14,11 +15,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // Europe/Vienna must load on hosts without zoneinfo
 
+	"github.com/fiscald/fiscald/device/cryptoki"
 	"github.com/fiscald/fiscald/internal/config"
 )
 
@@ -37,6 +40,10 @@ type flags struct {
 	logLevel      string
 	authFailures  int
 	debugListen   string
+	// The demo's PKCS#11 token (all four or none).
+	pkcs11 config.PKCS11
+	// faults wraps the PKCS#11 libraries; only in-process tests set it.
+	faults func(cryptoki.API) cryptoki.API
 }
 
 func main() {
@@ -51,6 +58,10 @@ func main() {
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
 	fs.IntVar(&f.authFailures, "auth-fail-limit", 0, "failed authentications per minute that block a source address (default 10)")
 	fs.StringVar(&f.debugListen, "debug-listen", "", "serve Go's pprof profiles on this address (loopback only; for make bench)")
+	fs.StringVar(&f.pkcs11.Module, "pkcs11-module", "", "demo: sign through this PKCS#11 library instead of the simulator")
+	fs.StringVar(&f.pkcs11.TokenLabel, "pkcs11-token", "", "demo: label of the token")
+	fs.StringVar(&f.pkcs11.KeyLabel, "pkcs11-key", "", "demo: label of the signing key on the token")
+	fs.StringVar(&f.pkcs11.PINFile, "pkcs11-pin-file", "", "demo: file holding the token's user PIN")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Parse(os.Args[1:])
 	if *showVersion {
@@ -91,8 +102,14 @@ func run(ctx context.Context, f flags) error {
 		if f.demoCashboxes < 1 || f.demoCashboxes > 1000 {
 			return errors.New("--demo-cashboxes must be between 1 and 1000")
 		}
+		if err := f.checkPKCS11(); err != nil {
+			return err
+		}
 		cfg = &config.Config{Listen: f.listen, Data: f.data, LogLevel: "info"}
 	case f.configPath != "":
+		if f.pkcs11 != (config.PKCS11{}) {
+			return errors.New("the --pkcs11-* flags are for the demo; a configuration file names its signers itself")
+		}
 		c, err := config.Load(f.configPath)
 		if err != nil {
 			return err
@@ -116,6 +133,26 @@ func run(ctx context.Context, f flags) error {
 		return err
 	}
 	return d.serve(ctx)
+}
+
+// checkPKCS11 requires the demo's token flags all together or not at all.
+func (f *flags) checkPKCS11() error {
+	p := f.pkcs11
+	set := 0
+	for _, v := range []string{p.Module, p.TokenLabel, p.KeyLabel, p.PINFile} {
+		if v != "" {
+			set++
+		}
+	}
+	switch {
+	case set == 0:
+		return nil
+	case set < 4:
+		return errors.New("a demo token needs all of --pkcs11-module, --pkcs11-token, --pkcs11-key and --pkcs11-pin-file")
+	case !filepath.IsAbs(p.Module):
+		return fmt.Errorf("--pkcs11-module %s: give the library's absolute path", p.Module)
+	}
+	return nil
 }
 
 func newLogger(level string) *slog.Logger {

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/fiscald/fiscald/device"
@@ -30,6 +31,7 @@ import (
 type Signer struct {
 	key *ecdsa.PrivateKey
 	id  device.SignerIdentity
+	mon device.Monitor
 }
 
 // Open loads the device stored in path, creating a new key and certificate
@@ -116,10 +118,15 @@ func (s *Signer) Sign(ctx context.Context, digest []byte) ([]byte, error) {
 	if len(digest) != 32 {
 		return nil, fmt.Errorf("signsim %s: digest must be 32 bytes, got %d", s.id.Name, len(digest))
 	}
+	start := time.Now()
 	r, sv, err := ecdsa.Sign(rand.Reader, s.key, digest)
 	if err != nil {
 		return nil, fmt.Errorf("signsim %s: %w", s.id.Name, err)
 	}
+	end := time.Now()
+	// One signature at a time per core is the simulator's capacity.
+	s.mon.AddBusy(end.Sub(start) / time.Duration(runtime.GOMAXPROCS(0)))
+	s.mon.Succeeded(end)
 	sig := make([]byte, 64)
 	r.FillBytes(sig[:32])
 	sv.FillBytes(sig[32:])
@@ -128,3 +135,6 @@ func (s *Signer) Sign(ctx context.Context, digest []byte) ([]byte, error) {
 
 // Identity describes the device.
 func (s *Signer) Identity() device.SignerIdentity { return s.id }
+
+// Health reports the simulator: always up, with its busy time.
+func (s *Signer) Health() device.Health { return s.mon.Health() }

@@ -1,6 +1,7 @@
 package at
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -47,7 +48,10 @@ type Device struct {
 	Provider string // field 1 suffix: AT1, AT3, AT100 …
 	Serial   string // field 11
 	Cert     []byte // DER; nil for a closed system
-	Signer   device.Signer
+	// PublicKey is the SubjectPublicKeyInfo registered for the device; a
+	// signer that reports another key (a swapped card) is not used.
+	PublicKey []byte
+	Signer    device.Signer
 }
 
 // Builder makes the RKSV receipts of one register.
@@ -141,7 +145,7 @@ func (b *Builder) Make(ctx context.Context, ch Chain, s Spec) (Receipt, Chain, e
 	input := rksv.SigningInput(p.String())
 	r := Receipt{Payload: p}
 	if !s.Failed && s.Device.Signer != nil {
-		sig, err := b.sign(ctx, s.Device.Signer, input)
+		sig, err := b.sign(ctx, s.Device, input)
 		if err == nil {
 			r.JWS, err = rksv.JWS(input, sig)
 		}
@@ -159,7 +163,8 @@ func (b *Builder) Make(ctx context.Context, ch Chain, s Spec) (Receipt, Chain, e
 
 // sign asks the device for a signature over the JWS signing input, within
 // the deadline.
-func (b *Builder) sign(ctx context.Context, s device.Signer, input string) ([]byte, error) {
+func (b *Builder) sign(ctx context.Context, dev *Device, input string) ([]byte, error) {
+	s := dev.Signer
 	d := b.Deadline
 	if d <= 0 {
 		d = 2 * time.Second
@@ -176,6 +181,11 @@ func (b *Builder) sign(ctx context.Context, s device.Signer, input string) ([]by
 	}
 	if len(sig) != 64 {
 		return nil, fmt.Errorf("at: device returned a %d-byte signature, want 64", len(sig))
+	}
+	// Checked after signing: a driver learns its key when it connects,
+	// which may be during this very call.
+	if pub := s.Identity().PublicKeyDER; len(dev.PublicKey) > 0 && !bytes.Equal(pub, dev.PublicKey) {
+		return nil, fmt.Errorf("at: device %s holds another key than the one registered for this register: %w", dev.Name, device.ErrUnavailable)
 	}
 	return sig, nil
 }

@@ -246,3 +246,9 @@ func TestBuilderDateNeverDecreases(t *testing.T) {
 		}
 	}
 }
+
+// Health: this test device never changes state.
+func (*funcSigner) Health() device.Health { return device.Health{} }
+
+// Health: this test device never changes state.
+func (*brokenSigner) Health() device.Health { return device.Health{} }

@@ -51,6 +51,21 @@ func (st state) appendJSON(b []byte) []byte {
 		b = append(b, `,"failedCount":`...)
 		b = strconv.AppendInt(b, int64(st.FailedCount), 10)
 	}
+	if st.LastFailed != "" {
+		b = append(b, `,"lastFailed":`...)
+		b = appendJSONString(b, st.LastFailed)
+	}
+	if st.FailedTotal != 0 {
+		b = append(b, `,"failedTotal":`...)
+		b = strconv.AppendUint(b, st.FailedTotal, 10)
+	}
+	if st.Reported48h {
+		b = append(b, `,"reported48h":true`...)
+	}
+	if len(st.Notices) > 0 {
+		b = append(b, `,"notices":`...)
+		b = append(b, mustJSON(st.Notices)...) // rare: only after a Sammelbeleg fiscald made
+	}
 	if st.LastMonthly != "" {
 		b = append(b, `,"lastMonthly":`...)
 		b = appendJSONString(b, st.LastMonthly)

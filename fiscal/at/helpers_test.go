@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -61,6 +62,10 @@ type keySigner struct {
 	key  *ecdsa.PrivateKey
 	cert []byte
 
+	// mon plays the driver's supervisor: setDown flips the health the
+	// register watches for its automatic Sammelbeleg.
+	mon device.Monitor
+
 	mu    sync.Mutex
 	down  bool
 	hang  bool // answer only when the caller gives up
@@ -110,10 +115,19 @@ func (s *keySigner) Identity() device.SignerIdentity {
 	return device.SignerIdentity{Name: s.name, Kind: "test", CertificateDER: s.cert, PublicKeyDER: spki}
 }
 
+func (s *keySigner) Health() device.Health { return s.mon.Health() }
+
+// setDown unplugs or replugs the device; a replug is what a driver's
+// successful probe reports.
 func (s *keySigner) setDown(down bool) {
 	s.mu.Lock()
 	s.down = down
 	s.mu.Unlock()
+	if down {
+		s.mon.Failed(errors.New("card removed"), time.Now())
+	} else {
+		s.mon.Succeeded(time.Now())
+	}
 }
 
 func (s *keySigner) setHang(hang bool) {
@@ -220,6 +234,7 @@ type harness struct {
 	row       uint64
 	started   bool
 	state     []byte              // Result.State of the last item that had one
+	initiated bool                // the next request is one the register asked for
 	items     []fiscal.MarketItem // the receipts' Result.Data, in row order
 }
 
@@ -276,7 +291,8 @@ func (h *harness) fiscalize(moment time.Time, caseValue uint64, commit bool, ite
 	h.row++
 	req := request(h.t, fmt.Sprintf("R-%d", h.row), moment, caseValue, items...)
 	in := &fiscal.Input{Request: req, Case: fiscal.DecodeCase(req.ReceiptCase), Moment: moment,
-		Numerator: h.numerator + 1, Row: h.row, Started: h.started}
+		Numerator: h.numerator + 1, Row: h.row, Started: h.started, Initiated: h.initiated}
+	h.initiated = false
 	// The queue passes a context without deadline; the timeout here only
 	// keeps a broken device deadline from hanging the test run.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

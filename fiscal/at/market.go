@@ -9,7 +9,10 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/fiscal"
@@ -28,6 +31,8 @@ type Options struct {
 	// DeviceDeadline bounds each signature (default 2 s).
 	DeviceDeadline time.Duration
 	Log            *slog.Logger
+	// Metrics, if set, receives the per-queue outage metrics.
+	Metrics prometheus.Registerer
 }
 
 // Market is the Austrian market. It is safe for concurrent use.
@@ -35,16 +40,22 @@ type Market struct {
 	signers  map[string]device.Signer
 	deadline time.Duration
 	log      *slog.Logger
+
+	mu        sync.Mutex
+	registers map[string]*register // by queue id, for the metrics
 }
 
 // New returns the AT market.
 func New(o Options) *Market {
-	m := &Market{signers: map[string]device.Signer{}, deadline: o.DeviceDeadline, log: o.Log}
+	m := &Market{signers: map[string]device.Signer{}, deadline: o.DeviceDeadline, log: o.Log, registers: map[string]*register{}}
 	for _, s := range o.Signers {
 		m.signers[s.Identity().Name] = s
 	}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics != nil {
+		o.Metrics.MustRegister(collector{m})
 	}
 	return m
 }
@@ -87,6 +98,7 @@ type config struct {
 
 // deviceRecord is a device's identity cached at provisioning.
 type deviceRecord struct {
+	Kind      string `json:"kind,omitempty"` // the driver: simulator, pkcs11
 	Provider  string `json:"provider"`
 	Serial    string `json:"serial"`
 	Cert      []byte `json:"certificate,omitempty"`
@@ -137,7 +149,10 @@ func (m *Market) Provision(queueID string, raw []byte) ([]byte, error) {
 
 // identify derives the field-1 provider and field-11 id of a device.
 func identify(id device.SignerIdentity, p Params) (deviceRecord, error) {
-	rec := deviceRecord{Provider: p.Provider, Cert: id.CertificateDER, PublicKey: id.PublicKeyDER}
+	if len(id.PublicKeyDER) == 0 {
+		return deviceRecord{}, fmt.Errorf("at: signer %s has not been reached yet, so its key is unknown: connect the device and restart", id.Name)
+	}
+	rec := deviceRecord{Kind: id.Kind, Provider: p.Provider, Cert: id.CertificateDER, PublicKey: id.PublicKeyDER}
 	if p.ClosedSystemID != "" {
 		if !closedIDPattern.MatchString(p.ClosedSystemID) {
 			return rec, errors.New("at: closedSystemId must look like U:ATU12345678-K1")
@@ -178,7 +193,11 @@ func (m *Market) OpenRegister(queueID string, rawConfig, rawState []byte, clean 
 	if !ok {
 		return nil, fmt.Errorf("at: queue %s: device %q has no cached identity", queueID, c.Signer)
 	}
-	r.dev = Device{Name: c.Signer, Provider: rec.Provider, Serial: rec.Serial, Cert: rec.Cert, Signer: m.signers[c.Signer]}
+	r.dev = Device{Name: c.Signer, Provider: rec.Provider, Serial: rec.Serial, Cert: rec.Cert, PublicKey: rec.PublicKey, Signer: m.signers[c.Signer]}
+	r.kind = rec.Kind
+	if r.kind == "" && r.dev.Signer != nil { // provisioned before kinds were recorded
+		r.kind = r.dev.Signer.Identity().Kind
+	}
 	if r.dev.Signer == nil {
 		m.log.Warn("signature device not attached; receipts will be marked as failed", "queue", queueID, "device", c.Signer)
 	}
@@ -191,6 +210,9 @@ func (m *Market) OpenRegister(queueID string, rawConfig, rawState []byte, clean 
 		}
 	}
 	r.publish()
+	m.mu.Lock()
+	m.registers[queueID] = r
+	m.mu.Unlock()
 	return r, nil
 }
 

@@ -33,6 +33,15 @@ type state struct {
 	FailedSince time.Time `json:"failedSince,omitzero"`
 	FirstFailed string    `json:"firstFailed,omitempty"`
 	FailedCount int       `json:"failedCount,omitempty"`
+	LastFailed  string    `json:"lastFailed,omitempty"`
+	// FailedTotal counts every failed receipt of the register's life
+	// (the metric fiscald_at_failed_receipts_total).
+	FailedTotal uint64 `json:"failedTotal,omitempty"`
+	// Reported48h is set once the 48-hour FinanzOnline notification of
+	// the current outage was raised.
+	Reported48h bool `json:"reported48h,omitempty"`
+	// Notices wait for the next response (see notice).
+	Notices []notice `json:"notices,omitempty"`
 	// LastMonthly and LastYearly are the month ("2006-01") and year of the
 	// last Monatsbeleg / Jahresbeleg (or of the start receipt).
 	LastMonthly string `json:"lastMonthly,omitempty"`
@@ -46,11 +55,16 @@ type state struct {
 type register struct {
 	m   *Market
 	cfg config
-	b   Builder
-	dev Device
+	b    Builder
+	dev  Device
+	kind string // the device's driver, as provisioned
 
 	st      state // owned by the queue goroutine
 	pending *pendingResult
+	// tried is the device's Health.Since when the register last tried
+	// it for a Sammelbeleg (or failed on it): the next automatic attempt
+	// waits for a later recovery.
+	tried time.Time
 
 	mu  sync.Mutex
 	pub state
@@ -129,6 +143,12 @@ func (r *register) Fiscalize(ctx context.Context, in *fiscal.Input) (*fiscal.Res
 	st.Chain = chain
 	res := &fiscal.Result{Receipt: true, Identification: number, Kind: kind.String()}
 	res.Signatures = append(res.Signatures, codeItem(rec))
+	if !in.Initiated {
+		for _, n := range st.Notices {
+			res.Signatures = append(res.Signatures, n.item())
+		}
+		st.Notices = nil
+	}
 	r.applyFailedMode(&st, in, kind, number, rec, res)
 	r.applyClosings(&st, in, rec, res)
 	res.Local, res.Global = status(st, in.Moment)
@@ -147,24 +167,6 @@ func (r *register) Fiscalize(ctx context.Context, in *fiscal.Input) (*fiscal.Res
 // (the POS's "retry now"), start and yearly receipts (which must be signed).
 func triesDevice(c uint16, k Kind) bool {
 	return k == KindStart || c == fiscal.CaseZeroReceipt || c == fiscal.CaseYearlyClosing
-}
-
-// applyFailedMode enters, continues or ends failed mode (rksv.md §4.5).
-func (r *register) applyFailedMode(st *state, in *fiscal.Input, kind Kind, number string, rec Receipt, res *fiscal.Result) {
-	switch {
-	case !rec.Signed:
-		if !st.Failed {
-			st.Failed, st.FailedSince, st.FirstFailed, st.FailedCount = true, in.Moment, number, 0
-			res.Notes = append(res.Notes, "signature device failed ("+errText(rec.SignErr)+"); receipts are marked \"Sicherheitseinrichtung ausgefallen\" until a zero receipt is signed")
-		}
-		st.FailedCount++
-	case st.Failed && kind == KindNull:
-		res.Signatures = append(res.Signatures, wire.SignatureItem{Format: formatText, Type: sigTypeStorage, Caption: "Sammelbeleg",
-			Data: "Von " + st.FirstFailed + " bis " + number})
-		res.Notes = append(res.Notes, fmt.Sprintf("signature device back: Sammelbeleg %s closes the outage since %s (%d failed receipts, from %s)",
-			number, st.FailedSince.UTC().Format(time.RFC3339), st.FailedCount, st.FirstFailed))
-		st.Failed, st.FailedSince, st.FirstFailed, st.FailedCount = false, time.Time{}, "", 0
-	}
 }
 
 // applyClosings records closings and adds the storage-obligation items.

@@ -475,3 +475,6 @@ func TestOfficialScenarioFreshKeys(t *testing.T) {
 		})
 	}
 }
+
+// Health: this test device never changes state.
+func (*replaySigner) Health() device.Health { return device.Health{} }

@@ -6,10 +6,12 @@ package config
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,9 +49,65 @@ type Auth struct {
 // Signer is a signature device.
 type Signer struct {
 	Name string `yaml:"name"`
-	// Kind is "simulator" (a software key in KeyFile).
-	Kind    string `yaml:"kind"`
-	KeyFile string `yaml:"key_file"`
+	// Kind is "simulator" (a software key in KeyFile) or "pkcs11" (a
+	// smart card, HSM or SoftHSM token).
+	Kind    string  `yaml:"kind"`
+	KeyFile string  `yaml:"key_file"`
+	PKCS11  *PKCS11 `yaml:"pkcs11"`
+}
+
+// PKCS11 selects a key on a PKCS#11 token. The PIN is read from a file,
+// an environment variable or a systemd credential, never from this file.
+type PKCS11 struct {
+	// Module is the path of the PKCS#11 library.
+	Module      string `yaml:"module"`
+	TokenLabel  string `yaml:"token_label"`
+	TokenSerial string `yaml:"token_serial"`
+	KeyLabel    string `yaml:"key_label"`
+	// KeyID is the key's CKA_ID in hex.
+	KeyID         string `yaml:"key_id"`
+	PINFile       string `yaml:"pin_file"`
+	PINEnv        string `yaml:"pin_env"`
+	PINCredential string `yaml:"pin_credential"`
+	// Sessions is the session pool size (default 2; 1 for a smart card).
+	Sessions int `yaml:"sessions"`
+	// PIN exists only to refuse an inline PIN with a clear message.
+	PIN string `yaml:"pin"`
+}
+
+// ReadPIN returns the user PIN from the configured source: a file (one
+// trailing newline dropped), an environment variable, or a credential
+// systemd passed in $CREDENTIALS_DIRECTORY (LoadCredential=).
+func (p *PKCS11) ReadPIN() (string, error) {
+	switch {
+	case p.PINFile != "":
+		return readSecretFile(p.PINFile)
+	case p.PINEnv != "":
+		v, ok := os.LookupEnv(p.PINEnv)
+		if !ok || v == "" {
+			return "", fmt.Errorf("config: PIN variable %s is not set", p.PINEnv)
+		}
+		return v, nil
+	case p.PINCredential != "":
+		dir := os.Getenv("CREDENTIALS_DIRECTORY")
+		if dir == "" {
+			return "", fmt.Errorf("config: PIN credential %s: CREDENTIALS_DIRECTORY is not set (start fiscald from systemd with LoadCredential=%s:…)", p.PINCredential, p.PINCredential)
+		}
+		return readSecretFile(filepath.Join(dir, p.PINCredential))
+	}
+	return "", errors.New("config: no PIN source")
+}
+
+func readSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("config: PIN: %w", err)
+	}
+	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if s == "" {
+		return "", fmt.Errorf("config: PIN file %s is empty", path)
+	}
+	return s, nil
 }
 
 // CashBox is a CashBox to provision.
@@ -183,8 +241,16 @@ func (c *Config) validate(line map[string]int) error {
 			if s.KeyFile == "" {
 				bad(p+".key_file", "is required for a simulator")
 			}
+			if s.PKCS11 != nil {
+				bad(p+".pkcs11", "belongs to a signer of kind pkcs11")
+			}
+		case "pkcs11":
+			validatePKCS11(p+".pkcs11", s.PKCS11, bad)
+			if s.KeyFile != "" {
+				bad(p+".key_file", "belongs to a simulator")
+			}
 		default:
-			bad(p+".kind", "must be simulator")
+			bad(p+".kind", "must be simulator or pkcs11")
 		}
 	}
 	if len(c.CashBoxes) == 0 {
@@ -230,6 +296,40 @@ func (c *Config) validate(line map[string]int) error {
 		return &ValidationError{Problems: probs}
 	}
 	return nil
+}
+
+func validatePKCS11(p string, k *PKCS11, bad func(string, string, ...any)) {
+	if k == nil {
+		bad(p, "a pkcs11 signer needs its pkcs11: block")
+		return
+	}
+	if !filepath.IsAbs(k.Module) {
+		bad(p+".module", "must be the absolute path of the PKCS#11 library")
+	}
+	if (k.TokenLabel == "") == (k.TokenSerial == "") {
+		bad(p+".token_label", "give exactly one of token_label and token_serial")
+	}
+	if k.KeyLabel == "" && k.KeyID == "" {
+		bad(p+".key_label", "give key_label, key_id or both")
+	}
+	if _, err := hex.DecodeString(k.KeyID); err != nil {
+		bad(p+".key_id", "must be hex (the key's CKA_ID)")
+	}
+	if k.PIN != "" {
+		bad(p+".pin", "the PIN never goes into the configuration: use pin_file, pin_env or pin_credential")
+	}
+	n := 0
+	for _, v := range []string{k.PINFile, k.PINEnv, k.PINCredential} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		bad(p+".pin_file", "give exactly one of pin_file, pin_env and pin_credential")
+	}
+	if k.Sessions < 0 || k.Sessions > 64 {
+		bad(p+".sessions", "must be between 1 and 64 (0: the default)")
+	}
 }
 
 func (c *Config) validateAT(p string, at *ATParams, signers map[string]bool, bad func(string, string, ...any)) {

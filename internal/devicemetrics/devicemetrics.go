@@ -1,12 +1,14 @@
 // Package devicemetrics instruments signature devices for Prometheus: it
 // wraps a device.Signer and records the latency and the errors of every
-// signature, labelled by the device's configured name (bounded by
+// signature, and reads each device's health at scrape time (up, busy
+// share), labelled by the device's configured name (bounded by
 // configuration, never by traffic).
 package devicemetrics
 
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +21,10 @@ type Metrics struct {
 	signSeconds *prometheus.HistogramVec
 	errors      *prometheus.CounterVec
 	lastSign    *prometheus.GaugeVec
+
+	mu      sync.Mutex
+	signers map[string]*signer // by name: names are unique per daemon
+	now     func() time.Time
 }
 
 // New creates the metrics and registers them on reg.
@@ -38,14 +44,19 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Unix time of the last successful signature.",
 		}, []string{"device"}),
 	}
-	reg.MustRegister(m.signSeconds, m.errors, m.lastSign)
+	m.now, m.signers = time.Now, map[string]*signer{}
+	reg.MustRegister(m.signSeconds, m.errors, m.lastSign, healthCollector{m})
 	return m
 }
 
 // Wrap returns a signer that records every Sign call of s.
 func (m *Metrics) Wrap(s device.Signer) device.Signer {
 	name := s.Identity().Name
-	return &signer{Signer: s, m: m, name: name, hist: m.signSeconds.WithLabelValues(name), last: m.lastSign.WithLabelValues(name)}
+	w := &signer{Signer: s, m: m, name: name, hist: m.signSeconds.WithLabelValues(name), last: m.lastSign.WithLabelValues(name)}
+	m.mu.Lock()
+	m.signers[name] = w
+	m.mu.Unlock()
+	return w
 }
 
 type signer struct {
@@ -54,6 +65,11 @@ type signer struct {
 	name string
 	hist prometheus.Observer
 	last prometheus.Gauge
+
+	// The busy share is measured between scrapes; guarded by m.mu.
+	prevAt   time.Time
+	prevBusy time.Duration
+	ratio    float64
 }
 
 func (s *signer) Sign(ctx context.Context, digest []byte) ([]byte, error) {

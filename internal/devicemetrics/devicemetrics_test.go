@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,7 +14,17 @@ import (
 
 // fakeSigner answers with a fixed result; the wrapper, not a device, is
 // under test.
-type fakeSigner struct{ err error }
+type fakeSigner struct {
+	err    error
+	health func() device.Health
+}
+
+func (f fakeSigner) Health() device.Health {
+	if f.health == nil {
+		return device.Health{}
+	}
+	return f.health()
+}
 
 func (f fakeSigner) Sign(context.Context, []byte) ([]byte, error) {
 	if f.err != nil {
@@ -87,4 +98,35 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// The health metrics are read at scrape time: up follows the device's
+// state, and the busy ratio is the busy time added between two scrapes
+// over the time between them.
+func TestHealthAtScrapeTime(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	clock := time.Unix(1000, 0)
+	m.now = func() time.Time { return clock }
+	h := device.Health{State: device.StateUp}
+	m.Wrap(fakeSigner{health: func() device.Health { return h }})
+	got := gather(t, reg)
+	if got["fiscald_device_up{device=card1}"] != 1 || got["fiscald_device_busy_ratio{device=card1}"] != 0 {
+		t.Fatalf("first scrape: %v", got)
+	}
+	h.Busy = 1500 * time.Millisecond
+	clock = clock.Add(2 * time.Second)
+	got = gather(t, reg)
+	if r := got["fiscald_device_busy_ratio{device=card1}"]; r != 0.75 {
+		t.Errorf("busy ratio = %v, want 0.75 (1.5 s busy in 2 s)", r)
+	}
+	if s := got["fiscald_device_busy_seconds_total{device=card1}"]; s != 1.5 {
+		t.Errorf("busy seconds = %v, want 1.5", s)
+	}
+	h.State, h.Busy = device.StateFailed, 1600*time.Millisecond
+	clock = clock.Add(100 * time.Millisecond) // too short a window: the ratio stays
+	got = gather(t, reg)
+	if got["fiscald_device_up{device=card1}"] != 0 || got["fiscald_device_busy_ratio{device=card1}"] != 0.75 {
+		t.Errorf("failed device, short window: %v", got)
+	}
 }
