@@ -54,7 +54,9 @@ func echoSignerOf(t *testing.T, e *env, b box) map[string]any {
 		t.Fatalf("echo: %d %s", r.Status, r.Body)
 	}
 	var v struct {
-		Capabilities struct{ Queues []struct{ Signer map[string]any } }
+		Capabilities struct {
+			Queues []struct{ Signer map[string]any }
+		}
 	}
 	if err := json.Unmarshal(r.Body, &v); err != nil || len(v.Capabilities.Queues) != 1 {
 		t.Fatalf("echo body %s: %v", r.Body, err)

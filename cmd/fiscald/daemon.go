@@ -72,7 +72,7 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 		if err != nil {
 			return nil, err
 		}
-		specs, signerCfgs = d.demo.specs(), d.demo.signers()
+		signerCfgs = d.demo.signers()
 	} else {
 		signerCfgs = cfg.Signers
 		if specs, err = cashboxSpecs(cfg); err != nil {
@@ -88,6 +88,9 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 			d.devices.Close()
 		}
 	}()
+	if d.demo != nil {
+		specs = d.demo.specs(d.devices.signers)
+	}
 	markets := []fiscal.Market{at.New(at.Options{Signers: d.devices.signers, DeviceDeadline: cfg.DeviceDeadline,
 		Log: log.With("component", "at"), Metrics: d.reg})}
 	d.svc, err = fiscal.NewService(fiscal.Options{DB: d.db, Markets: markets, Log: log.With("component", "fiscal"),

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/internal/atomicfile"
 	"github.com/fiscald/fiscald/internal/config"
@@ -139,11 +140,26 @@ func (d *demo) signers() []config.Signer {
 	return out
 }
 
-// specs are the provisioning specs of the demo CashBoxes (sandbox).
-func (d *demo) specs() []fiscal.CashBoxSpec {
+// demoClosedSystemID registers a demo token without a certificate as a
+// closed system (rksv.md §5.1): field 11 names the key, not a certificate.
+const demoClosedSystemID = "U:ATU00000000-K1"
+
+// specs are the provisioning specs of the demo CashBoxes (sandbox). A
+// token that holds a key but no certificate (made with other tools than
+// fiscalctl) makes its registers closed systems.
+func (d *demo) specs(signers []device.Signer) []fiscal.CashBoxSpec {
+	certless := map[string]bool{}
+	for _, s := range signers {
+		id := s.Identity()
+		certless[id.Name] = len(id.PublicKeyDER) > 0 && len(id.CertificateDER) == 0
+	}
 	var out []fiscal.CashBoxSpec
 	for _, e := range d.entries {
-		params, _ := json.Marshal(config.ATParams{KassenID: e.KassenID, Signer: e.Signer, Provider: "AT100"})
+		p := config.ATParams{KassenID: e.KassenID, Signer: e.Signer, Provider: "AT100"}
+		if certless[e.Signer] {
+			p.Provider, p.ClosedSystemID = "", demoClosedSystemID
+		}
+		params, _ := json.Marshal(p)
 		out = append(out, fiscal.CashBoxSpec{
 			ID: e.CashBoxID, TokenHash: fiscal.HashToken(d.token(e.CashBoxID)), Sandbox: true,
 			Queues: []fiscal.QueueSpec{{ID: e.QueueID, Country: fiscal.AT, Params: params}},

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fiscald/fiscald/device/cryptoki"
 	"github.com/fiscald/fiscald/device/cryptoki/softhsm"
 	"github.com/fiscald/fiscald/internal/depcheck"
 )
@@ -364,4 +365,52 @@ func scrape(t *testing.T, d *proc) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestPKCS11TokenWithoutCertificate: a token whose key pair was made with
+// other tools than fiscalctl has no certificate; the demo then registers
+// its CashBox as a closed system (rksv.md §5.1), and the DEP verifies
+// against the key's public half.
+func TestPKCS11TokenWithoutCertificate(t *testing.T) {
+	module := softhsm.Module(t)
+	softhsm.Env(t)
+	m, err := cryptoki.Load(module, cryptoki.ModuleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pin = "1357-2468"
+	tok, key := cryptoki.TokenSelector{TokenLabel: "bare"}, cryptoki.KeySelector{KeyLabel: "k1"}
+	if _, err := cryptoki.InitToken(m, "bare", pin, pin); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cryptoki.EnsureKey(m, tok, key, pin); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	pinFile := filepath.Join(t.TempDir(), "pin")
+	os.WriteFile(pinFile, []byte(pin), 0o600)
+	dir := t.TempDir()
+	d := startDaemon(t, dir, "--pkcs11-module", module, "--pkcs11-token", "bare", "--pkcs11-key", "k1", "--pkcs11-pin-file", pinFile)
+	defer d.kill()
+	c := d.client(0)
+	for i, body := range [][]byte{receiptBody("start", caseStart, 0), receiptBody("a", casePOS, 990)} {
+		if r := parseSent(c.post("/sign", newOp(), body)); r.status != 200 || r.marked {
+			t.Fatalf("receipt %d: %+v", i, r)
+		}
+	}
+	if err, _ := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+	dep := exportDEP(t, dir, c)
+	container, stderr, code := fiscalctl(t, "at", "container", "--data", dir, "--cashbox", c.cashbox)
+	if code != 0 || !strings.Contains(container, "PUBLIC_KEY") || !strings.Contains(container, "U:ATU00000000-K1") {
+		t.Fatalf("container (exit %d): %s%s", code, container, stderr)
+	}
+	cont, err := depcheck.ParseContainer([]byte(container))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := depcheck.VerifyDEP(dep, cont, depcheck.Options{}); err != nil || !res.Valid || res.Signed != 2 {
+		t.Fatalf("DEP of a closed-system token: %v %+v", err, res)
+	}
 }

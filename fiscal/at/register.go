@@ -53,8 +53,8 @@ type state struct {
 
 // register is one AT queue's state machine (fiscal.Register).
 type register struct {
-	m   *Market
-	cfg config
+	m    *Market
+	cfg  config
 	b    Builder
 	dev  Device
 	kind string // the device's driver, as provisioned

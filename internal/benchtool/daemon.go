@@ -53,8 +53,8 @@ type daemon struct {
 }
 
 // startDaemon starts fiscald in demo mode with n CashBoxes on loopback and
-// waits until it has written its credentials.
-func startDaemon(ctx context.Context, bin, data, logPath string, n int) (*daemon, error) {
+// waits until it has written its credentials; extra are further flags.
+func startDaemon(ctx context.Context, bin, data, logPath string, n int, extra ...string) (*daemon, error) {
 	debugAddr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
@@ -63,8 +63,9 @@ func startDaemon(ctx context.Context, bin, data, logPath string, n int) (*daemon
 	if err != nil {
 		return nil, fmt.Errorf("daemon log: %w", err)
 	}
-	cmd := exec.Command(bin, "--demo", "--data", data, "--listen", "127.0.0.1:0",
-		"--demo-cashboxes", strconv.Itoa(n), "--debug-listen", debugAddr)
+	args := append([]string{"--demo", "--data", data, "--listen", "127.0.0.1:0",
+		"--demo-cashboxes", strconv.Itoa(n), "--debug-listen", debugAddr}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

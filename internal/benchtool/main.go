@@ -13,6 +13,10 @@
 //   - journal-ceiling: synced journal commits per second of one such entry,
 //     one writer per CashBox, in a journal on the daemon's filesystem.
 //   - sign-ceiling: raw ECDSA P-256 signatures per second on all cores.
+//   - pkcs11: a throw-away SoftHSM2 token's raw sign rate on the driver's
+//     default number of sessions, then fiscald with 8 CashBoxes sharing
+//     that token; pkcs11_ratio=<receipts/s ÷ raw rate> is printed just
+//     before the last line.
 //
 // The last line printed is exactly ratio=<receipts/s ÷ lower ceiling>.
 // BENCH_FISCALD, BENCH_OUT, BENCH_DIR and GO override the daemon binary,
@@ -81,11 +85,18 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
 	}
 	signCPU := cpuBetween(before, sampleCPU())
 
+	p11, err := runPKCS11(ctx, cfg, parent, progress)
+	if err != nil {
+		return err
+	}
+
 	s := summary{load: load, cores: procs, signRate: signs, signCPU: signCPU, commitRate: commits, commitCPU: commitCPU}
 	s.write(w)
+	p11.write(w)
 	if load.stopErr != nil {
 		return load.stopErr
 	}
+	fmt.Fprintf(w, "pkcs11_ratio=%.2f\n", p11.ratio())
 	fmt.Fprintf(w, "ratio=%.2f\n", s.ratio())
 	return nil
 }

@@ -69,6 +69,7 @@ var rules = []rule{
 	{pkg: "fiscal/at/rksv", stdlibOnly: true},
 	{pkg: "httpapi", forbid: []string{"journal", "device", "fiscal/at", "fiscal/de", "github.com/cockroachdb"}},
 	{pkg: "device/signsim", forbid: []string{"fiscal", "journal", "httpapi"}},
+	{pkg: "device/cryptoki", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "cmd/fiscalctl", forbid: []string{"httpapi$", "github.com/gin-gonic"}},
 }
@@ -117,8 +118,11 @@ func TestImportRules(t *testing.T) {
 			if strings.HasPrefix(imp, "github.com/gin-gonic/") && rel != "httpapi" {
 				t.Errorf("%s imports gin; only httpapi may", rel)
 			}
-			if (imp == module+"/internal/depcheck" || imp == module+"/internal/fixtures" || imp == "testing") && !testOnly(rel) {
+			if (imp == module+"/internal/depcheck" || imp == module+"/internal/fixtures" || imp == module+"/device/cryptoki/softhsm" || imp == "testing") && !testOnly(rel) {
 				t.Errorf("%s imports the test-only package %s", rel, imp)
+			}
+			if strings.HasPrefix(imp, "github.com/miekg/pkcs11") && rel != "device/cryptoki" {
+				t.Errorf("%s imports %s; only device/cryptoki may (cgo stays in the leaf)", rel, imp)
 			}
 		}
 	}
@@ -126,7 +130,7 @@ func TestImportRules(t *testing.T) {
 
 // testOnly lists packages that exist for tests.
 func testOnly(rel string) bool {
-	return rel == "internal/fixtures" || rel == "internal/depcheck"
+	return rel == "internal/fixtures" || rel == "internal/depcheck" || rel == "device/cryptoki/softhsm"
 }
 
 func TestEveryPackageHasADocComment(t *testing.T) {
