@@ -46,6 +46,18 @@ func (p *pluggable) plug(in bool) {
 	}
 }
 
+// pluggableEnv starts a server with one started CashBox whose simulated
+// device can be unplugged; *dev is replaced by a healthy one on restart.
+func pluggableEnv(t *testing.T) (*env, **pluggable) {
+	dev := new(*pluggable)
+	e := newEnv(t, envOptions{wrap: func(_ int, s device.Signer) device.Signer {
+		*dev = &pluggable{Signer: s}
+		return *dev
+	}})
+	e.startQueue(e.Boxes[0])
+	return e, dev
+}
+
 // echoSignerOf returns the Signer member of the caller's queue in /v2/echo.
 func echoSignerOf(t *testing.T, e *env, b box) map[string]any {
 	t.Helper()
@@ -70,17 +82,12 @@ func echoSignerOf(t *testing.T, e *env, b box) map[string]any {
 // own, before any later receipt, and tells the POS with its next receipt.
 // The DEP verifies across the outage.
 func TestOutageAndAutomaticRecovery(t *testing.T) {
-	var dev *pluggable
-	e := newEnv(t, envOptions{wrap: func(_ int, s device.Signer) device.Signer {
-		dev = &pluggable{Signer: s}
-		return dev
-	}})
+	e, dev := pluggableEnv(t)
 	b := e.Boxes[0]
-	e.startQueue(b)
 	if s := echoSignerOf(t, e, b); s["State"] != "up" || s["Kind"] != "simulator" || s["FailedSince"] != nil {
 		t.Fatalf("echo before the outage: %v", s)
 	}
-	dev.plug(false)
+	(*dev).plug(false)
 	var failedNumbers []string
 	for i := range 5 {
 		r := e.post(b, "/v2/sign", receipt(fmt.Sprintf("out-%d", i), casePOS, sale("2.00", "1.00")))
@@ -100,7 +107,7 @@ func TestOutageAndAutomaticRecovery(t *testing.T) {
 		t.Fatalf("echo in the outage: %v", s)
 	}
 
-	dev.plug(true)
+	(*dev).plug(true)
 	deadline := time.Now().Add(10 * time.Second)
 	for echoSignerOf(t, e, b)["State"] != "up" {
 		if time.Now().After(deadline) {
@@ -138,5 +145,31 @@ func TestOutageAndAutomaticRecovery(t *testing.T) {
 	res := verifyDEP(t, e, b, dep.Body)
 	if !res.Valid || res.Receipts != 8 {
 		t.Fatalf("DEP across the outage: valid %v err %v receipts %d warnings %v", res.Valid, res.Err, res.Receipts, res.Warnings)
+	}
+}
+
+// A daemon restarted while a queue is in failed mode closes the outage as
+// soon as the device answers, without waiting for a device state change
+// it would never see.
+func TestFailedModeSurvivesRestart(t *testing.T) {
+	e, dev := pluggableEnv(t)
+	b := e.Boxes[0]
+	(*dev).plug(false)
+	for i := range 2 {
+		if r := e.post(b, "/v2/sign", receipt(fmt.Sprintf("out-%d", i), casePOS, sale("2.00", "1.00"))); !hasCaption(t, r, rksv.FailedText) {
+			t.Fatalf("receipt in the outage not marked: %s", r.Body)
+		}
+	}
+	e.restart() // the new device is plugged in
+	deadline := time.Now().Add(10 * time.Second)
+	for echoSignerOf(t, e, b)["State"] != "up" {
+		if time.Now().After(deadline) {
+			t.Fatal("no Sammelbeleg within 10 s of the restart")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	res := verifyDEP(t, e, b, e.post(b, "/v2/journal", journalType(atDEP7)).Body)
+	if !res.Valid || res.Receipts != 4 || res.Failed != 2 || res.Signed != 2 {
+		t.Fatalf("DEP after restart: %+v", res)
 	}
 }

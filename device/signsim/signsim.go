@@ -107,7 +107,9 @@ func newSigner(name string, key *ecdsa.PrivateKey, certDER []byte) (*Signer, err
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{key: key, id: device.SignerIdentity{Name: name, Kind: "simulator", CertificateDER: certDER, PublicKeyDER: spki}}, nil
+	s := &Signer{key: key, id: device.SignerIdentity{Name: name, Kind: "simulator", CertificateDER: certDER, PublicKeyDER: spki}}
+	s.mon.Succeeded(time.Now()) // up from the start, like a driver after connecting
+	return s, nil
 }
 
 // Sign signs a SHA-256 digest and returns r‖s.

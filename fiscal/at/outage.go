@@ -46,12 +46,13 @@ func (r *register) Due() (uint64, <-chan struct{}) {
 		return 0, nil
 	}
 	h := r.dev.Signer.Health()
-	if h.State != device.StateUp || h.Since.Equal(r.tried) {
+	if h.State != device.StateUp || (r.triedSet && h.Since.Equal(r.tried)) {
 		return 0, h.Changed
 	}
 	// One attempt per recovery: a device that fails the Sammelbeleg is
-	// marked failed by its driver, and the next recovery tries again.
-	r.tried = h.Since
+	// marked failed by its driver, and the next recovery tries again. A
+	// register restored in failed mode tries once right away.
+	r.tried, r.triedSet = h.Since, true
 	return zeroReceiptCase, h.Changed
 }
 
@@ -64,7 +65,7 @@ func (r *register) applyFailedMode(st *state, in *fiscal.Input, kind Kind, numbe
 			if r.dev.Signer != nil {
 				// Wait for the device's next recovery before the
 				// Sammelbeleg, not for the state it failed in.
-				r.tried = r.dev.Signer.Health().Since
+				r.tried, r.triedSet = r.dev.Signer.Health().Since, true
 			}
 			r.m.log.Warn("signature device failed: receipts are marked until a Sammelbeleg is signed",
 				"kassen_id", r.cfg.KassenID, "device", r.dev.Name, "receipt", number, "err", errText(rec.SignErr))

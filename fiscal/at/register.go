@@ -63,8 +63,9 @@ type register struct {
 	pending *pendingResult
 	// tried is the device's Health.Since when the register last tried
 	// it for a Sammelbeleg (or failed on it): the next automatic attempt
-	// waits for a later recovery.
-	tried time.Time
+	// waits for a later recovery. triedSet is false after a restart.
+	tried    time.Time
+	triedSet bool
 
 	mu  sync.Mutex
 	pub state
