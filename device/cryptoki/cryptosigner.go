@@ -17,7 +17,10 @@ func (s *Signer) CryptoSigner() crypto.Signer { return cryptoSigner{s} }
 
 type cryptoSigner struct{ s *Signer }
 
+// Public returns the key found at the first connect, nil before it.
 func (c cryptoSigner) Public() crypto.PublicKey {
+	// A nil *ecdsa.PublicKey in the interface would not compare equal
+	// to nil; callers test for "no key yet" with == nil.
 	if pub := c.s.PublicKey(); pub != nil {
 		return pub
 	}

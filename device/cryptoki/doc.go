@@ -19,10 +19,15 @@
 // epoch, and a signer whose sessions belong to an older epoch reconnects
 // before its next call without being marked failed. A token that stays
 // absent therefore costs the other tokens on its module one reconnect per
-// backoff period of its signer. A re-initialisation
-// waits for calls in flight; a call that hangs in the library therefore
-// delays recovery of every token on the module until it returns. Nothing can
-// be done about that: PKCS#11 calls cannot be interrupted.
+// backoff period of its signer.
+//
+// A re-initialisation waits for the calls in flight and holds up new ones.
+// Once one is pending behind a call that hangs in the library, every token
+// on the module stalls (its signatures time out, so it is marked failed)
+// until that call returns. Nothing can be done about that: PKCS#11 calls
+// cannot be interrupted, and finalising a library under a running call is
+// undefined. For the same reason Signer.Close and Module.Close wait for
+// calls in flight.
 //
 // # Failure handling
 //
@@ -30,9 +35,18 @@
 // its device.Health through a device.Monitor. A supervisor goroutine per
 // signer reconnects a failed device with exponential backoff and declares it
 // up again only after a health-check signature verifies against the public
-// key found at the first connect. Authentication failures are never retried:
-// cards lock after a few wrong PINs.
+// key found at the first connect, and only if no failure was recorded while
+// that probe ran. Authentication failures are never retried: cards lock
+// after a few wrong PINs.
 //
-// Without cgo the package builds to stubs that report ErrNoCgo, so the rest
-// of fiscald still builds with CGO_ENABLED=0.
+// Every error Sign returns that wraps device.ErrUnavailable, or
+// device.ErrTimeout because the caller's deadline passed, has put the device
+// into the failed state. The fiscal core relies on that: it marks the
+// receipt failed and waits for Health().Changed, which a device that stayed
+// up would never close. (A cancelled context is the caller's own doing and
+// changes nothing.)
+//
+// The package needs cgo. The fiscal core does not import it (only
+// cmd/fiscald and cmd/fiscalctl do), so the core still builds with
+// CGO_ENABLED=0.
 package cryptoki

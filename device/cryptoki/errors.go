@@ -28,6 +28,4 @@ var (
 	// ErrCertificateExists means WriteCertificate found a different
 	// certificate already stored for the key; it never replaces one.
 	ErrCertificateExists = errors.New("cryptoki: another certificate is already stored for the key")
-	// ErrNoCgo is returned by every entry point of a build without cgo.
-	ErrNoCgo = errors.New("cryptoki: fiscald was built without cgo; PKCS#11 is unavailable")
 )

@@ -145,18 +145,22 @@ func mustSign(t testing.TB, s *cryptoki.Signer, pub *ecdsa.PublicKey, msg string
 }
 
 // faultAPI wraps the real module: it counts logins, returns chosen CKR
-// codes from SignInit and Sign, and can hang Sign until released. The
-// production driver runs on top unchanged.
+// codes from SignInit and Sign, and can hang Sign (before or after the
+// real call) or Login until released. The production driver runs on top
+// unchanged.
 type faultAPI struct {
 	cryptoki.API
 	logins atomic.Int32
 	// armed keeps the unfaulted path free of the mutex.
 	armed atomic.Bool
 
-	mu        sync.Mutex
-	initFault fault
-	signFault fault
-	hang      *hang
+	mu         sync.Mutex
+	initFault  fault
+	signFault  fault
+	loginFault fault
+	hang       *hang // before the real Sign
+	holdAfter  *hang // after the real Sign and its fault
+	loginHang  *hang
 }
 
 type fault struct {
@@ -191,20 +195,49 @@ func (f *faultAPI) failSign(code uint, n int) {
 	f.mu.Unlock()
 }
 
-func (f *faultAPI) clear() {
+// failLogin makes the next n user logins return code (n < 0: all).
+func (f *faultAPI) failLogin(code uint, n int) {
 	f.mu.Lock()
-	f.initFault, f.signFault = fault{}, fault{}
+	f.loginFault = fault{pkcs11.Error(code), n}
+	f.armed.Store(true)
 	f.mu.Unlock()
 }
 
-// hangNextSign makes the next Sign block until release is called.
-func (f *faultAPI) hangNextSign() *hang {
+func (f *faultAPI) clear() {
+	f.mu.Lock()
+	f.initFault, f.signFault, f.loginFault = fault{}, fault{}, fault{}
+	f.mu.Unlock()
+}
+
+// hangNextSign makes the next Sign block until release is closed.
+func (f *faultAPI) hangNextSign() *hang { return f.arm(&f.hang) }
+
+// holdNextSign makes the next Sign make its signature (or take its
+// fault) and then block until release is closed: a result that reaches
+// the driver late.
+func (f *faultAPI) holdNextSign() *hang { return f.arm(&f.holdAfter) }
+
+// hangNextLogin makes the next Login block until release is closed.
+func (f *faultAPI) hangNextLogin() *hang { return f.arm(&f.loginHang) }
+
+func (f *faultAPI) arm(slot **hang) *hang {
 	h := &hang{started: make(chan struct{}), release: make(chan struct{})}
 	f.mu.Lock()
-	f.hang = h
+	*slot = h
 	f.armed.Store(true)
 	f.mu.Unlock()
 	return h
+}
+
+// wait blocks in h if it is armed.
+func (h *hang) wait() {
+	if h == nil {
+		return
+	}
+	h.active.Add(1)
+	close(h.started)
+	<-h.release
+	h.active.Add(-1)
 }
 
 func (f *faultAPI) take(which *fault) error {
@@ -222,20 +255,24 @@ func (f *faultAPI) take(which *fault) error {
 	return which.code
 }
 
-func (f *faultAPI) takeHang() *hang {
+func (f *faultAPI) takeHang(slot **hang) *hang {
 	if !f.armed.Load() {
 		return nil
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	h := f.hang
-	f.hang = nil
+	h := *slot
+	*slot = nil
 	return h
 }
 
 func (f *faultAPI) Login(sh pkcs11.SessionHandle, userType uint, pin string) error {
 	if userType == pkcs11.CKU_USER {
 		f.logins.Add(1)
+		f.takeHang(&f.loginHang).wait()
+		if err := f.take(&f.loginFault); err != nil {
+			return err
+		}
 	}
 	return f.API.Login(sh, userType, pin)
 }
@@ -250,16 +287,12 @@ func (f *faultAPI) SignInit(sh pkcs11.SessionHandle, m []*pkcs11.Mechanism, o pk
 // Sign always runs the real Sign, so the session's operation ends as it
 // would when a device fails mid-call; a fault replaces the result.
 func (f *faultAPI) Sign(sh pkcs11.SessionHandle, msg []byte) ([]byte, error) {
-	if h := f.takeHang(); h != nil {
-		h.active.Add(1)
-		close(h.started)
-		<-h.release
-		h.active.Add(-1)
-	}
+	f.takeHang(&f.hang).wait()
 	sig, err := f.API.Sign(sh, msg)
 	if ferr := f.take(&f.signFault); ferr != nil {
-		return nil, ferr
+		sig, err = nil, ferr
 	}
+	f.takeHang(&f.holdAfter).wait()
 	return sig, err
 }
 
@@ -271,6 +304,24 @@ func verifies(pub *ecdsa.PublicKey, digest, sig []byte) bool {
 func provisionAnother(t testing.TB, r *rig, label string) softhsm.Token {
 	t.Helper()
 	return softhsm.ProvisionWith(t, r.m, label, r.tok.KeyLabel, r.tok.PIN)
+}
+
+// finishes runs fn in a goroutine and fails the test, with every
+// goroutine's stack, if it has not returned within d: a deadlock detector
+// that reports instead of hanging the test binary.
+func finishes(t testing.TB, d time.Duration, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%s did not return within %v (deadlock?)\n%s", what, d, buf[:runtime.Stack(buf, true)])
+	}
 }
 
 // bounded is the test's context with a deadline no healthy call comes near,

@@ -131,19 +131,7 @@ func WriteCertificate(m *Module, token TokenSelector, key KeySelector, pin strin
 		if len(stored) > 0 {
 			return ErrCertificateExists
 		}
-		tmpl := []*pkcs11.Attribute{
-			pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_CERTIFICATE),
-			pkcs11.NewAttribute(pkcs11.CKA_CERTIFICATE_TYPE, pkcs11.CKC_X_509),
-			pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
-			pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, false),
-			pkcs11.NewAttribute(pkcs11.CKA_ID, id),
-			pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
-			pkcs11.NewAttribute(pkcs11.CKA_SUBJECT, cert.RawSubject),
-			pkcs11.NewAttribute(pkcs11.CKA_ISSUER, cert.RawIssuer),
-			pkcs11.NewAttribute(pkcs11.CKA_SERIAL_NUMBER, serial),
-			pkcs11.NewAttribute(pkcs11.CKA_VALUE, der),
-		}
-		if _, err := api.CreateObject(sh, tmpl); err != nil {
+		if _, err := api.CreateObject(sh, certificateTemplate(cert, serial, id, label)); err != nil {
 			return fmt.Errorf("create certificate object: %w", err)
 		}
 		return nil
@@ -152,4 +140,21 @@ func WriteCertificate(m *Module, token TokenSelector, key KeySelector, pin strin
 		return fmt.Errorf("cryptoki: write certificate for key %s on token %s: %w", key, token, err)
 	}
 	return nil
+}
+
+// certificateTemplate describes cert as a public token object stored with
+// the key pair id and label name; serial is its DER-encoded serial number.
+func certificateTemplate(cert *x509.Certificate, serial, id []byte, label string) []*pkcs11.Attribute {
+	return []*pkcs11.Attribute{
+		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_CERTIFICATE),
+		pkcs11.NewAttribute(pkcs11.CKA_CERTIFICATE_TYPE, pkcs11.CKC_X_509),
+		pkcs11.NewAttribute(pkcs11.CKA_TOKEN, true),
+		pkcs11.NewAttribute(pkcs11.CKA_PRIVATE, false),
+		pkcs11.NewAttribute(pkcs11.CKA_ID, id),
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
+		pkcs11.NewAttribute(pkcs11.CKA_SUBJECT, cert.RawSubject),
+		pkcs11.NewAttribute(pkcs11.CKA_ISSUER, cert.RawIssuer),
+		pkcs11.NewAttribute(pkcs11.CKA_SERIAL_NUMBER, serial),
+		pkcs11.NewAttribute(pkcs11.CKA_VALUE, cert.Raw),
+	}
 }

@@ -16,28 +16,27 @@ import (
 
 // keyPair is a signing key found on a token.
 type keyPair struct {
-	priv  pkcs11.ObjectHandle
-	id    []byte
-	label string
-	pub   *ecdsa.PublicKey
+	priv pkcs11.ObjectHandle
+	pub  *ecdsa.PublicKey
 	// certDER is nil when the token holds no certificate for the key (a
 	// closed system registers the bare public key).
 	certDER []byte
 }
 
 // findKeyPair finds the private key sel names, its public key and, if
-// present, its certificate.
+// present, its certificate. The two are found by the private key's CKA_ID
+// (or label), which may be more specific than sel.
 func findKeyPair(api API, sh pkcs11.SessionHandle, sel KeySelector) (keyPair, error) {
 	var kp keyPair
-	var err error
-	kp.priv, kp.id, kp.label, err = findPrivateKey(api, sh, sel)
+	priv, id, label, err := findPrivateKey(api, sh, sel)
 	if err != nil {
 		return kp, err
 	}
-	if kp.pub, err = readPublicKey(api, sh, kp.id, kp.label); err != nil {
+	kp.priv = priv
+	if kp.pub, err = readPublicKey(api, sh, id, label); err != nil {
 		return kp, err
 	}
-	kp.certDER, err = findCertificate(api, sh, kp.id, kp.label, kp.pub)
+	kp.certDER, err = findCertificate(api, sh, id, label, kp.pub)
 	return kp, err
 }
 

@@ -90,8 +90,10 @@ type Config struct {
 	// smart card, about the number of cores for SoftHSM, the vendor's
 	// advice for an HSM. Default 2.
 	Sessions int
-	// Deadline bounds a health-check probe, and a signature that takes
-	// longer makes the device suspect. Default 2s.
+	// Deadline bounds the supervisor's health-check probe and the
+	// signatures of CryptoSigner. Sign itself is bounded by its caller's
+	// context: when that deadline passes, the device is suspect (failed)
+	// until a probe verifies. Default 2s.
 	Deadline time.Duration
 	// MinBackoff and MaxBackoff bound the reconnect backoff of a failed
 	// device (jittered, doubling). Defaults 500ms and 30s.

@@ -62,8 +62,18 @@ func (s *Signer) submit(ctx context.Context, digest []byte) ([]byte, error) {
 	}
 	sig, err := r.sig, r.err
 	s.putRequest(r)
+	if err == errCallerLeft {
+		// The deadline passed while the request waited for the worker:
+		// the same outcome as if it had passed during the call.
+		return nil, s.timedOut(ctx)
+	}
 	return sig, err
 }
+
+// errCallerLeft is what a worker delivers for a request whose context had
+// ended before the worker got to it; submit turns it into its timeout
+// error, so the caller sees one kind of error for one cause.
+var errCallerLeft = errors.New("cryptoki: caller left before the call")
 
 func (s *Signer) putRequest(r *request) {
 	r.ctx, r.sig, r.err = nil, nil, nil
@@ -115,8 +125,8 @@ func (w *worker) run() {
 }
 
 func (w *worker) serve(r *request) {
-	if err := r.ctx.Err(); err != nil {
-		w.s.deliver(r, nil, err) // the caller has left; skip the device
+	if r.ctx.Err() != nil {
+		w.s.deliver(r, nil, errCallerLeft) // skip the device
 		return
 	}
 	sig, err := w.sign(r.digest[:])
@@ -126,17 +136,23 @@ func (w *worker) serve(r *request) {
 	w.s.deliver(r, sig, err)
 }
 
+// maxTurns bounds the attempts of one signature: a stale handle is retried
+// once, and a connection replaced under the call (a re-initialisation of
+// the module by another signer) is followed a few times, but one that
+// keeps changing is as good as gone.
+const maxTurns = 4
+
 // sign signs digest on the current connection, handling the error classes
-// of devices.md §4.8.
+// of devices.md §4.8. Every device error it returns has failed the device
+// (see fail), so that the caller, who puts its register into failed mode,
+// learns of the recovery through Health().Changed.
 func (w *worker) sign(digest []byte) ([]byte, error) {
 	s := w.s
 	retried := false
-	// Bounded: each turn either returns or follows a reconnect, and a
-	// connection that keeps changing under us is as good as gone.
-	for range 4 {
-		c := s.conn.Load()
-		if c == nil {
-			return nil, s.unavailable()
+	var c *conn
+	for range maxTurns {
+		if c = s.conn.Load(); c == nil {
+			return nil, s.notConnected()
 		}
 		sig, err := w.signOn(c, digest)
 		switch {
@@ -148,7 +164,7 @@ func (w *worker) sign(digest []byte) ([]byte, error) {
 			s.refresh(c)
 			continue
 		case errors.Is(err, ErrModuleClosed):
-			return nil, fmt.Errorf("cryptoki %s: %w: %w", s.cfg.Name, device.ErrUnavailable, err)
+			return nil, s.fail(c, fmt.Errorf("sign: %w", err))
 		}
 		switch classify(err) {
 		case classStale:
@@ -160,12 +176,15 @@ func (w *worker) sign(digest []byte) ([]byte, error) {
 			}
 			return nil, s.fail(c, fmt.Errorf("sign: %w (again after reconnecting)", err))
 		case classBug:
+			// Not the device's fault, so the device stays up; but
+			// nobody should have to find this in a receipt's note.
+			s.log.Error("the module rejected the signature request as invalid: a bug in fiscald or the module", "err", err)
 			return nil, fmt.Errorf("cryptoki %s: sign: %w", s.cfg.Name, err)
 		default:
 			return nil, s.fail(c, fmt.Errorf("sign: %w", err))
 		}
 	}
-	return nil, s.unavailable()
+	return nil, s.fail(c, fmt.Errorf("sign: connection replaced %d times during one signature", maxTurns))
 }
 
 // signOn makes one signature on the worker's session of c.

@@ -48,32 +48,49 @@ func RawSignRate(ctx context.Context, m *Module, token TokenSelector, key KeySel
 		return 0, err
 	}
 	defer m.leave()
-	api := m.api
-	slot, _, err := resolveSlot(api, token)
+	// One session more than the signing ones: it holds the login.
+	handles, priv, err := openLoggedIn(m.api, token, key, pin, sessions+1)
+	defer func() {
+		for _, h := range handles {
+			m.api.CloseSession(h)
+		}
+	}()
 	if err != nil {
 		return 0, fmt.Errorf("cryptoki: raw sign rate: %w", err)
 	}
-	handles := make([]pkcs11.SessionHandle, 0, sessions+1)
-	defer func() {
-		for _, h := range handles {
-			api.CloseSession(h)
-		}
-	}()
-	for range sessions + 1 {
+	rate, err := measureSignRate(ctx, m.api, handles[1:], priv, d)
+	if err != nil {
+		return 0, fmt.Errorf("cryptoki: raw sign rate: %w", err)
+	}
+	return rate, nil
+}
+
+// openLoggedIn opens n sessions on the token, logs in on the first and
+// finds the private key. It returns the sessions it opened even with an
+// error; the caller closes them.
+func openLoggedIn(api API, token TokenSelector, key KeySelector, pin string, n int) ([]pkcs11.SessionHandle, pkcs11.ObjectHandle, error) {
+	slot, _, err := resolveSlot(api, token)
+	if err != nil {
+		return nil, 0, err
+	}
+	handles := make([]pkcs11.SessionHandle, 0, n)
+	for range n {
 		h, err := api.OpenSession(slot, pkcs11.CKF_SERIAL_SESSION)
 		if err != nil {
-			return 0, fmt.Errorf("cryptoki: raw sign rate: open session: %w", err)
+			return handles, 0, fmt.Errorf("open session: %w", err)
 		}
 		handles = append(handles, h)
 	}
 	if err := login(api, handles[0], pin); err != nil {
-		return 0, fmt.Errorf("cryptoki: raw sign rate: log in: %w", authErr(err))
+		return handles, 0, fmt.Errorf("log in: %w", authErr(err))
 	}
 	priv, _, _, err := findPrivateKey(api, handles[0], key)
-	if err != nil {
-		return 0, fmt.Errorf("cryptoki: raw sign rate: %w", err)
-	}
+	return handles, priv, err
+}
 
+// measureSignRate runs one signing loop per session for d and returns the
+// signatures per second of all of them together.
+func measureSignRate(ctx context.Context, api API, handles []pkcs11.SessionHandle, priv pkcs11.ObjectHandle, d time.Duration) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
@@ -85,7 +102,7 @@ func RawSignRate(ctx context.Context, m *Module, token TokenSelector, key KeySel
 	digest := sha256.Sum256([]byte("fiscald raw sign rate"))
 	mech := []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil)}
 	start := time.Now()
-	for _, h := range handles[1:] {
+	for _, h := range handles {
 		wg.Go(func() {
 			n, err := signLoop(ctx, api, h, mech, priv, digest[:])
 			total.Add(n)
@@ -96,11 +113,10 @@ func RawSignRate(ctx context.Context, m *Module, token TokenSelector, key KeySel
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
 	if firstErr != nil {
-		return 0, fmt.Errorf("cryptoki: raw sign rate: %w", firstErr)
+		return 0, firstErr
 	}
-	return float64(total.Load()) / elapsed.Seconds(), nil
+	return float64(total.Load()) / time.Since(start).Seconds(), nil
 }
 
 func signLoop(ctx context.Context, api API, h pkcs11.SessionHandle, mech []*pkcs11.Mechanism, key pkcs11.ObjectHandle, digest []byte) (int64, error) {

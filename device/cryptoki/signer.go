@@ -64,6 +64,10 @@ type Signer struct {
 		known   *ecdsa.PublicKey
 		id      device.SignerIdentity
 		attempt *attempt
+		// failures counts the failures recorded (setFailed calls), so
+		// that a probe that started before the latest one does not
+		// bring the device back on older evidence.
+		failures uint64
 	}
 }
 
@@ -102,9 +106,6 @@ func (m *Module) Open(cfg Config) (*Signer, error) {
 	s.reqPool.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	s.mu.id = device.SignerIdentity{Name: cfg.Name, Kind: "pkcs11"}
 	s.state.Store(stateFailed)
-	if err := m.register(s); err != nil {
-		return nil, err
-	}
 	for i := range cfg.Sessions {
 		w := &worker{s: s, idx: i}
 		s.wg.Go(w.run)
@@ -114,6 +115,14 @@ func (m *Module) Open(cfg Config) (*Signer, error) {
 		return nil, err
 	}
 	s.wg.Go(s.supervise)
+	// Registered last: Module.Close closes the signers it knows, and one
+	// it closed halfway through Open would be left with a connection and
+	// a supervisor started after its Close. A Module closed meanwhile
+	// made the C calls above fail with ErrModuleClosed, or fails this.
+	if err := m.register(s); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -270,7 +279,7 @@ func (s *Signer) accept(c *conn) error {
 	if !bytes.Equal(c.keys.certDER, s.mu.id.CertificateDER) {
 		// Same key, another certificate (renewed or removed): receipts
 		// keep naming the certificate the device started with.
-		s.log.Warn("certificate on the token changed; keeping the one found at the first connect")
+		defer s.log.Warn("certificate on the token changed; keeping the one found at the first connect")
 	}
 	return nil
 }
@@ -309,6 +318,7 @@ func (s *Signer) setFailed(err error, auth bool) {
 	}
 	s.state.Store(next)
 	s.mu.lastErr = err
+	s.mu.failures++
 	s.mon.Failed(err, time.Now())
 	s.mu.Unlock()
 
@@ -326,11 +336,24 @@ func (s *Signer) setFailed(err error, auth bool) {
 	}
 }
 
-// markUp records a verified probe: the device is up.
-func (s *Signer) markUp() {
+// failureCount returns how many failures have been recorded so far; a
+// probe passes it to markUp.
+func (s *Signer) failureCount() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.failures
+}
+
+// markUp records a verified probe that started when failureCount was
+// failures: the device is up, unless a failure was recorded since. That
+// failure (a call on another session that found the token gone, and
+// dropped the connection) is newer than the probe's evidence, and marking
+// the device up over it would leave it "up" without a connection, where
+// nothing brings it back.
+func (s *Signer) markUp(failures uint64) {
 	s.mu.Lock()
 	prev := s.state.Load()
-	if prev == stateAuth {
+	if prev == stateAuth || s.mu.failures != failures {
 		s.mu.Unlock()
 		return
 	}
@@ -346,10 +369,15 @@ func (s *Signer) markUp() {
 // succeeded records a good signature. Only a verified probe brings a
 // failed device back, so a signature that completes after a failure was
 // recorded does not.
+//
+// It runs after every signature, so it keeps s.mu short; the lock is
+// needed at all because the monitor's Succeeded also means "up", which
+// must not overtake a concurrent setFailed.
 func (s *Signer) succeeded() {
+	now := time.Now()
 	s.mu.Lock()
 	if s.state.Load() == stateUp {
-		s.mon.Succeeded(time.Now())
+		s.mon.Succeeded(now)
 	}
 	s.mu.Unlock()
 	if !s.active.Load() {
@@ -357,11 +385,18 @@ func (s *Signer) succeeded() {
 	}
 }
 
-// unavailable is the error for a call that finds no connection.
-func (s *Signer) unavailable() error {
+// notConnected is the error for a call that finds no connection. That
+// happens on a failed device (fail drops the connection), whose last error
+// it returns. Should the device be up all the same, it fails it, so that
+// the caller, who saw a device error, learns of the recovery.
+func (s *Signer) notConnected() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastErrLocked()
+	if s.state.Load() != stateUp {
+		defer s.mu.Unlock()
+		return s.lastErrLocked()
+	}
+	s.mu.Unlock()
+	return s.fail(nil, errors.New("not connected"))
 }
 
 func (s *Signer) lastErrLocked() error {

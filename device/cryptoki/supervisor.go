@@ -117,6 +117,7 @@ func (s *Signer) settleAttempt() {
 // probe signs the health-check digest through the pool and verifies it
 // against the known public key; only that marks the device up.
 func (s *Signer) probe() {
+	failures := s.failureCount()
 	digest := sha256.Sum256([]byte(probeMessage))
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Deadline)
 	defer cancel()
@@ -134,7 +135,7 @@ func (s *Signer) probe() {
 		s.fail(s.conn.Load(), errors.New("health-check signature does not verify against the known public key"))
 		return
 	}
-	s.markUp()
+	s.markUp(failures)
 }
 
 // verifyRS checks a raw r‖s signature.

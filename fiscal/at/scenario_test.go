@@ -374,20 +374,31 @@ func TestOfficialScenarioReplay(t *testing.T) {
 // chain from receipt 2 on do not, and the independent verifier accepts the
 // DEP with a container written for those keys.
 func TestOfficialScenarioFreshKeys(t *testing.T) {
+	runFreshScenarios(t, func(t *testing.T, d int, serial *big.Int) (device.Signer, []byte) {
+		k := newKeySigner(t, fmt.Sprintf("fresh-%d", d), serial)
+		return k, k.cert
+	})
+}
+
+// freshDevice makes signature device d of a scenario, with a certificate
+// carrying the official serial.
+type freshDevice func(t *testing.T, d int, serial *big.Int) (device.Signer, []byte)
+
+// runFreshScenarios runs every official scenario with devices from mk.
+func runFreshScenarios(t *testing.T, mk freshDevice) {
 	for n := 1; n <= 8; n++ {
 		t.Run(fmt.Sprintf("szenario%d", n), func(t *testing.T) {
 			s := loadScenario(t, n)
 			facts := officialFacts[n-1]
 
-			var signers [3]*keySigner
+			var signers [3]device.Signer
 			var certs [3][]byte
 			for d := range signers {
 				serial, ok := new(big.Int).SetString(s.serials[d], 16)
 				if !ok {
 					t.Fatalf("serial %q is not hex", s.serials[d])
 				}
-				signers[d] = newKeySigner(t, fmt.Sprintf("fresh-%d", d), serial)
-				certs[d] = signers[d].cert
+				signers[d], certs[d] = mk(t, d, serial)
 			}
 			devs := s.devices(certs)
 			broken := &brokenSigner{name: "damaged"}
