@@ -62,10 +62,15 @@ func (r *register) applyFailedMode(st *state, in *fiscal.Input, kind Kind, numbe
 	case !rec.Signed:
 		if !st.Failed {
 			st.Failed, st.FailedSince, st.FirstFailed, st.FailedCount = true, in.Moment, number, 0
+			// Wait for the device's next recovery before the Sammelbeleg,
+			// not for the failure its driver recorded. A device that looks
+			// up here either recovered already (the supervisor can be that
+			// quick) or never noticed the failure: Due tries it once.
+			r.triedSet = false
 			if r.dev.Signer != nil {
-				// Wait for the device's next recovery before the
-				// Sammelbeleg, not for the state it failed in.
-				r.tried, r.triedSet = r.dev.Signer.Health().Since, true
+				if h := r.dev.Signer.Health(); h.State == device.StateFailed {
+					r.tried, r.triedSet = h.Since, true
+				}
 			}
 			r.m.log.Warn("signature device failed: receipts are marked until a Sammelbeleg is signed",
 				"kassen_id", r.cfg.KassenID, "device", r.dev.Name, "receipt", number, "err", errText(rec.SignErr))

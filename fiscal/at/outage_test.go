@@ -300,3 +300,22 @@ func TestSwappedKeyIsNotUsed(t *testing.T) {
 		t.Errorf("notes %q do not name the key mismatch", res.Notes)
 	}
 }
+
+// A device whose driver is up again by the time the register records the
+// failure (a supervisor can recover within milliseconds) still gets its
+// Sammelbeleg: the register does not wait for a change it already missed.
+func TestRecoveryBeforeTheFailureIsRecorded(t *testing.T) {
+	h := autoHarness(t)
+	t0 := wall(2025, 3, 10, 9, 0, 0)
+	h.start(t0)
+	h.signer.mu.Lock()
+	h.signer.down = true // the call fails, its health already says up
+	h.signer.mu.Unlock()
+	checkFailed(t, h.send(t0.Add(time.Minute), casePOS, charge{"3.00", "20", 0}))
+	h.signer.mu.Lock()
+	h.signer.down = false
+	h.signer.mu.Unlock()
+	if c, _ := due(t, h); c == 0 {
+		t.Fatal("no Sammelbeleg asked for a device that is up")
+	}
+}
