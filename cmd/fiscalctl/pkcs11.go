@@ -46,6 +46,19 @@ func (f *tokenFlags) selectors() (cryptoki.TokenSelector, cryptoki.KeySelector, 
 	return cryptoki.TokenSelector{TokenLabel: f.token}, cryptoki.KeySelector{KeyLabel: f.key, KeyID: id}, pin, err
 }
 
+// openKey opens the key with one session and requires it to be reachable.
+func openKey(m *cryptoki.Module, tok cryptoki.TokenSelector, key cryptoki.KeySelector, pin string) (*cryptoki.Signer, error) {
+	s, err := m.Open(cryptoki.Config{Name: "fiscalctl", TokenSelector: tok, KeySelector: key, PIN: pin, Sessions: 1})
+	if err != nil {
+		return nil, err
+	}
+	if h := s.Health(); h.State != device.StateUp {
+		s.Close()
+		return nil, fmt.Errorf("token %s: %w", tok, h.LastError)
+	}
+	return s, nil
+}
+
 func readPIN(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -149,14 +162,11 @@ func pkcs11Init(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "key %s: %s\n", key, map[bool]string{true: "generated (EC P-256)", false: "already on the token"}[keyCreated])
-	s, err := m.Open(cryptoki.Config{Name: "fiscalctl", TokenSelector: tok, KeySelector: key, PIN: pin, Sessions: 1})
+	s, err := openKey(m, tok, key, pin)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if h := s.Health(); h.State != device.StateUp {
-		return fmt.Errorf("token %q: %w", tf.token, h.LastError)
-	}
 	if *csr != "" {
 		der, err := cryptoki.CertificateRequest(s.CryptoSigner(), *cn)
 		if err != nil {
@@ -209,14 +219,11 @@ func pkcs11Selftest(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	s, err := m.Open(cryptoki.Config{Name: "selftest", TokenSelector: tok, KeySelector: key, PIN: pin, Sessions: 1})
+	s, err := openKey(m, tok, key, pin)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if h := s.Health(); h.State != device.StateUp {
-		return fmt.Errorf("token %q: %w", tf.token, h.LastError)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	latency, err := cryptoki.SelfTest(ctx, s)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/internal/depcheck"
 )
 
 // binDir holds fiscald and fiscalctl built once for the process tests.
@@ -245,3 +246,23 @@ func fiscalctl(t *testing.T, args ...string) (string, string, int) {
 func newOp() string { return fiscal.NewUUID() }
 
 func (d *proc) httpClient() *http.Client { return &http.Client{Timeout: 20 * time.Second} }
+
+// verifyOffline runs the independent verifier on a DEP with the container
+// fiscalctl prints for the CashBox of the stopped daemon in dir; it
+// returns the result and the container.
+func verifyOffline(t *testing.T, dir, cashbox string, dep []byte) (depcheck.Result, []byte) {
+	t.Helper()
+	container, stderr, code := fiscalctl(t, "at", "container", "--data", dir, "--cashbox", cashbox)
+	if code != 0 {
+		t.Fatalf("fiscalctl at container: %s", stderr)
+	}
+	cont, err := depcheck.ParseContainer([]byte(container))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := depcheck.VerifyDEP(dep, cont, depcheck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, []byte(container)
+}

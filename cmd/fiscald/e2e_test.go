@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fiscald/fiscald/internal/depcheck"
 	"github.com/fiscald/fiscald/internal/fixtures"
 )
 
@@ -162,19 +161,11 @@ func TestDEPPassesBothVerifiers(t *testing.T) {
 		t.Fatalf("DEP: %d %s", dep.Status, dep.Body)
 	}
 	d.stop()
-	container, stderr, code := fiscalctl(t, "at", "container", "--data", dir, "--cashbox", c.cashbox)
-	if code != 0 {
-		t.Fatalf("container: %s", stderr)
+	res, container := verifyOffline(t, dir, c.cashbox, dep.Body)
+	if !res.Valid || res.State.Counter != want {
+		t.Fatalf("independent verifier: valid %v first error %v counter %d want %d", res.Valid, res.Err, res.State.Counter, want)
 	}
-	cont, err := depcheck.ParseContainer([]byte(container))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := depcheck.VerifyDEP(dep.Body, cont, depcheck.Options{})
-	if err != nil || !res.Valid || res.State.Counter != want {
-		t.Fatalf("independent verifier: %v valid %v first error %v counter %d want %d", err, res.Valid, res.Err, res.State.Counter, want)
-	}
-	prueftool(t, dep.Body, []byte(container))
+	prueftool(t, dep.Body, container)
 }
 
 // prueftool runs the official verification tool on a DEP and its

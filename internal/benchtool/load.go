@@ -55,17 +55,8 @@ func runLoad(ctx context.Context, cfg config, parent string, progress func(strin
 		}
 	}()
 	boxes := atCashBoxes(d.creds, cfg.cashBoxes)
-	terms := make([]*terminal, 0, len(boxes)*cfg.terminals)
-	for i, b := range boxes {
-		for j := range cfg.terminals {
-			terms = append(terms, newTerminal(d.creds.BaseURL, b, fmt.Sprintf("B%02d-T%d", i+1, j+1)))
-		}
-	}
-	defer func() {
-		for _, t := range terms {
-			t.close()
-		}
-	}()
+	terms := newTerminals(d.creds.BaseURL, boxes, cfg.terminals, "B")
+	defer closeTerminals(terms)
 	if err := startQueues(ctx, terms, cfg.terminals); err != nil {
 		return res, fmt.Errorf("load: %w", err)
 	}
@@ -137,6 +128,24 @@ func atCashBoxes(c credentials, n int) []cashBox {
 		}
 	}
 	return out
+}
+
+// newTerminals makes perBox terminals for each CashBox, in order, named
+// <prefix><box>-T<n>.
+func newTerminals(baseURL string, boxes []cashBox, perBox int, prefix string) []*terminal {
+	terms := make([]*terminal, 0, len(boxes)*perBox)
+	for i, b := range boxes {
+		for j := range perBox {
+			terms = append(terms, newTerminal(baseURL, b, fmt.Sprintf("%s%02d-T%d", prefix, i+1, j+1)))
+		}
+	}
+	return terms
+}
+
+func closeTerminals(terms []*terminal) {
+	for _, t := range terms {
+		t.close()
+	}
 }
 
 // startQueues sends each CashBox's initial operation through its first

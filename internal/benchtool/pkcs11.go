@@ -74,17 +74,8 @@ func runPKCS11(ctx context.Context, cfg config, parent string, progress func(str
 		return res, fmt.Errorf("pkcs11: %w", err)
 	}
 	defer d.kill()
-	var terms []*terminal
-	for i, b := range atCashBoxes(d.creds, res.cashBoxes) {
-		for j := range cfg.terminals {
-			terms = append(terms, newTerminal(d.creds.BaseURL, b, fmt.Sprintf("P%02d-T%d", i+1, j+1)))
-		}
-	}
-	defer func() {
-		for _, t := range terms {
-			t.close()
-		}
-	}()
+	terms := newTerminals(d.creds.BaseURL, atCashBoxes(d.creds, res.cashBoxes), cfg.terminals, "P")
+	defer closeTerminals(terms)
 	if err := startQueues(ctx, terms, cfg.terminals); err != nil {
 		return res, fmt.Errorf("pkcs11: %w", err)
 	}

@@ -34,9 +34,7 @@ func TestParseGoodAppliesDefaults(t *testing.T) {
 }
 
 func TestValidationNamesFieldAndLine(t *testing.T) {
-	cases := []struct {
-		name, from, to, want string
-	}{
+	cases := []problemCase{
 		{"kassen id with underscore", "kassen_id: KASSE-01", "kassen_id: KASSE_01", "cashboxes[0].queues[0].at.kassen_id (line 14)"},
 		{"unknown signer", "signer: card1\n", "signer: card9\n", "cashboxes[0].queues[0].at.signer (line 15)"},
 		{"bad cashbox id", "id: 5a1e2f3c-9d8b-4c7a-b6e5-f4d3c2b1a090", "id: nope", "cashboxes[0].id (line 8)"},
@@ -45,10 +43,19 @@ func TestValidationNamesFieldAndLine(t *testing.T) {
 		{"country", "country: AT", "country: XX", "cashboxes[0].queues[0].country (line 12)"},
 		{"counter length", "signer: card1\n", "signer: card1\n          counter_length: 4\n", "counter_length (line 16)"},
 	}
+	checkProblems(t, good, cases)
+}
+
+// problemCase edits a good document (from → to) and names the problem
+// validation must report.
+type problemCase struct{ name, from, to, want string }
+
+func checkProblems(t *testing.T, base string, cases []problemCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			doc := strings.Replace(good, tc.from, tc.to, 1)
-			if doc == good {
+			doc := strings.Replace(base, tc.from, tc.to, 1)
+			if doc == base {
 				t.Fatalf("replacement %q not found", tc.from)
 			}
 			_, err := Parse([]byte(doc))

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,9 +36,7 @@ func TestPKCS11SignerValidation(t *testing.T) {
 	if p := c.Signers[0].PKCS11; p == nil || p.TokenLabel != "rksv" || p.KeyLabel != "rksv-sig" {
 		t.Fatalf("pkcs11 block: %+v", p)
 	}
-	cases := []struct {
-		name, from, to, want string
-	}{
+	cases := []problemCase{
 		{"inline PIN", "pin_file: /etc/fiscald/pin", "pin: 1234", "signers[0].pkcs11.pin (line 10): the PIN never goes into the configuration"},
 		{"two PIN sources", "pin_file: /etc/fiscald/pin", "pin_file: /etc/fiscald/pin\n      pin_env: PIN", "signers[0].pkcs11.pin_file (line 10): give exactly one"},
 		{"relative module", "module: /usr/lib/softhsm/libsofthsm2.so", "module: libsofthsm2.so", "signers[0].pkcs11.module (line 7)"},
@@ -49,19 +46,7 @@ func TestPKCS11SignerValidation(t *testing.T) {
 		{"no block", "    pkcs11:\n      module: /usr/lib/softhsm/libsofthsm2.so\n      token_label: rksv\n      key_label: rksv-sig\n      pin_file: /etc/fiscald/pin\n", "", "signers[0].pkcs11: a pkcs11 signer needs"},
 		{"sessions", "key_label: rksv-sig", "key_label: rksv-sig\n      sessions: 65", "signers[0].pkcs11.sessions (line 10)"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			doc := strings.Replace(goodPKCS11, tc.from, tc.to, 1)
-			if doc == goodPKCS11 {
-				t.Fatalf("replacement %q not found", tc.from)
-			}
-			_, err := Parse([]byte(doc))
-			var ve *ValidationError
-			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want one naming %q", err, tc.want)
-			}
-		})
-	}
+	checkProblems(t, goodPKCS11, cases)
 }
 
 func TestReadPIN(t *testing.T) {
