@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -399,5 +400,17 @@ func TestPKCS11TokenWithoutCertificate(t *testing.T) {
 	}
 	if !res.Valid || res.Signed != 2 {
 		t.Fatalf("DEP of a closed-system token: %+v", res)
+	}
+
+	// The same data directory restarts with the token, and refuses to run
+	// without it rather than falling back to a simulator.
+	d = startDaemon(t, dir, "--pkcs11-module", module, "--pkcs11-token", "bare", "--pkcs11-key", "k1", "--pkcs11-pin-file", pinFile)
+	if r := parseSent(d.client(0).post("/sign", newOp(), receiptBody("b", casePOS, 120))); r.status != 200 || r.marked {
+		t.Fatalf("receipt after the restart: %+v", r)
+	}
+	d.stop()
+	out, err := exec.Command(filepath.Join(binDir, "fiscald"), "--demo", "--data", dir, "--listen", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "pass the --pkcs11-* flags again") {
+		t.Fatalf("restart without the token flags: %v\n%s", err, out)
 	}
 }
