@@ -20,7 +20,7 @@ run: build
 # deps installs the system packages tests need (as root, via apt-get):
 # Java 17 runs the official RKSV Prüftool; SoftHSM2 is the PKCS#11 token the
 # signer driver is tested against.
-DEB_PACKAGES := softhsm2
+DEB_PACKAGES := softhsm2 socat
 deps:
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \

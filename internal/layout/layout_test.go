@@ -70,6 +70,8 @@ var rules = []rule{
 	{pkg: "httpapi", forbid: []string{"journal", "device", "fiscal/at", "fiscal/de", "github.com/cockroachdb"}},
 	{pkg: "device/signsim", forbid: []string{"fiscal", "journal", "httpapi"}},
 	{pkg: "device/cryptoki", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
+	{pkg: "device/serialport", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
+	{pkg: "device/zvt", forbid: []string{"fiscal", "journal", "httpapi", "internal/", "device/", "go.bug.st", "github.com/miekg", "github.com/google"}},
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "cmd/fiscalctl", forbid: []string{"httpapi$", "github.com/gin-gonic"}},
 }
@@ -123,6 +125,9 @@ func TestImportRules(t *testing.T) {
 			}
 			if strings.HasPrefix(imp, "github.com/miekg/pkcs11") && rel != "device/cryptoki" {
 				t.Errorf("%s imports %s; only device/cryptoki may (cgo stays in the leaf)", rel, imp)
+			}
+			if strings.HasPrefix(imp, "go.bug.st/serial") && rel != "device/serialport" {
+				t.Errorf("%s imports %s; only device/serialport may", rel, imp)
 			}
 		}
 	}
