@@ -3,6 +3,8 @@
 package zvt
 
 import (
+	"github.com/fiscald/fiscald/internal/ptytest"
+
 	"bytes"
 	"context"
 	"errors"
@@ -75,7 +77,7 @@ func TestDefaultSerialOptions(t *testing.T) {
 // TestSerialAuthorisationOverPTY runs §1.7 between two serial links, ECR
 // on the slave (where a USB-serial adapter would be) and PT on the master.
 func TestSerialAuthorisationOverPTY(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	ecr := newSerial(t, slave, DefaultSerialOptions())
 	pt := newSerial(t, master, DefaultSerialOptions())
 	playScript(t, testCtx(t, 10*time.Second), ecr, pt, authorisationExchange())
@@ -89,7 +91,7 @@ func TestSerialAuthorisationOverPTY(t *testing.T) {
 // TestSerialPublishedFramesOnTheWire checks the exact bytes the link
 // writes and that it accepts the published frames, against a raw pty end.
 func TestSerialPublishedFramesOnTheWire(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	l := newSerial(t, slave, DefaultSerialOptions())
 	ctx := testCtx(t, 10*time.Second)
 	for _, tt := range publishedFrames {
@@ -133,7 +135,7 @@ func (c *corruptOnce) Write(p []byte) (int, error) {
 }
 
 func TestSerialNAKAndRetransmission(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	ecr := newSerial(t, &corruptOnce{File: slave}, fastSerial())
 	pt := newSerial(t, master, fastSerial())
 	ctx := testCtx(t, 5*time.Second)
@@ -154,7 +156,7 @@ func TestSerialNAKAndRetransmission(t *testing.T) {
 }
 
 func TestSerialMissingACK(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	opt := fastSerial()
 	l := newSerial(t, slave, opt)
 	a := mustAPDU(t, "06 0F 00")
@@ -179,7 +181,7 @@ func TestSerialMissingACK(t *testing.T) {
 }
 
 func TestSerialSendGivesUpAfterNAKs(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	l := newSerial(t, slave, fastSerial())
 	a := Ack()
 	frame, _ := AppendFrame(nil, a)
@@ -220,7 +222,7 @@ func TestSerialReceiveRecovers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			master, slave := openPTY(t)
+			master, slave := ptytest.Open(t)
 			l := newSerial(t, master, fastSerial())
 			ctx := testCtx(t, 5*time.Second)
 			got := make(chan APDU, 1)
@@ -251,7 +253,7 @@ func TestSerialReceiveRecovers(t *testing.T) {
 }
 
 func TestSerialReceiveSkipsNoise(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	l := newSerial(t, master, fastSerial())
 	// Stray ACK/NAK, a lone DLE, a DLE DLE pair and a CR before the frame.
 	writeRaw(t, slave, append(hx(t, "00 FF 06 15 10 41 10 10 0D"), hx(t, publishedFrames[0].frame)...))
@@ -269,7 +271,7 @@ func TestSerialReceiveSkipsNoise(t *testing.T) {
 
 func TestSerialReceiveGivesUp(t *testing.T) {
 	t.Run("bad frames", func(t *testing.T) {
-		master, slave := openPTY(t)
+		master, slave := ptytest.Open(t)
 		l := newSerial(t, master, fastSerial())
 		errc := async(func() error { _, err := l.Receive(testCtx(t, 5*time.Second)); return err })
 		for range 3 {
@@ -283,7 +285,7 @@ func TestSerialReceiveGivesUp(t *testing.T) {
 		}
 	})
 	t.Run("no repeat after NAK", func(t *testing.T) {
-		master, slave := openPTY(t)
+		master, slave := ptytest.Open(t)
 		l := newSerial(t, master, fastSerial())
 		errc := async(func() error { _, err := l.Receive(testCtx(t, 5*time.Second)); return err })
 		writeRaw(t, slave, hx(t, "10 02 80 00 00 10 03 00 00"))
@@ -300,7 +302,7 @@ func TestSerialReceiveGivesUp(t *testing.T) {
 // the frame while the ECR already waits for the ACK of its answer; the
 // ECR acknowledges the repeat again and both sides finish.
 func TestSerialLostACK(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	ecr := newSerial(t, &dropFirstACK{File: slave}, SerialOptions{T1: 50 * time.Millisecond, T2: 600 * time.Millisecond, Repeats: 2})
 	pt := newSerial(t, master, SerialOptions{T1: 50 * time.Millisecond, T2: 200 * time.Millisecond, Repeats: 2})
 	ctx := testCtx(t, 5*time.Second)
@@ -347,7 +349,7 @@ func (d *dropFirstACK) Write(p []byte) (int, error) {
 
 func TestSerialFarEndClosed(t *testing.T) {
 	t.Run("while receiving", func(t *testing.T) {
-		master, slave := openPTY(t)
+		master, slave := ptytest.Open(t)
 		l := newSerial(t, slave, fastSerial())
 		errc := async(func() error { _, err := l.Receive(testCtx(t, 5*time.Second)); return err })
 		master.Close()
@@ -356,7 +358,7 @@ func TestSerialFarEndClosed(t *testing.T) {
 		}
 	})
 	t.Run("before sending", func(t *testing.T) {
-		master, slave := openPTY(t)
+		master, slave := ptytest.Open(t)
 		l := newSerial(t, slave, fastSerial())
 		master.Close()
 		if err := l.Send(testCtx(t, 5*time.Second), Ack()); !errors.Is(err, device.ErrUnavailable) {
@@ -364,7 +366,7 @@ func TestSerialFarEndClosed(t *testing.T) {
 		}
 	})
 	t.Run("slave closed under the master", func(t *testing.T) {
-		master, slave := openPTY(t)
+		master, slave := ptytest.Open(t)
 		l := newSerial(t, master, fastSerial())
 		errc := async(func() error { _, err := l.Receive(testCtx(t, 5*time.Second)); return err })
 		slave.Close()
@@ -373,7 +375,7 @@ func TestSerialFarEndClosed(t *testing.T) {
 		}
 	})
 	t.Run("own Close unblocks", func(t *testing.T) {
-		_, slave := openPTY(t)
+		_, slave := ptytest.Open(t)
 		l := newSerial(t, slave, fastSerial())
 		errc := async(func() error { _, err := l.Receive(testCtx(t, 5*time.Second)); return err })
 		// Close races with Receive reaching Read; either way it must end.
@@ -386,7 +388,7 @@ func TestSerialFarEndClosed(t *testing.T) {
 
 func TestSerialContext(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
-		_, slave := openPTY(t)
+		_, slave := ptytest.Open(t)
 		l := newSerial(t, slave, DefaultSerialOptions())
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
@@ -400,7 +402,7 @@ func TestSerialContext(t *testing.T) {
 		}
 	})
 	t.Run("deadline shorter than T2", func(t *testing.T) {
-		_, slave := openPTY(t)
+		_, slave := ptytest.Open(t)
 		l := newSerial(t, slave, DefaultSerialOptions()) // T2 = 5 s
 		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 		defer cancel()
@@ -409,7 +411,7 @@ func TestSerialContext(t *testing.T) {
 		}
 	})
 	t.Run("cancel while blocked", func(t *testing.T) {
-		master, slave := openPTY(t)
+		master, slave := ptytest.Open(t)
 		l := newSerial(t, slave, DefaultSerialOptions())
 		ctx, cancel := context.WithCancel(testCtx(t, 5*time.Second))
 		errc := async(func() error { _, err := l.Receive(ctx); return err })
@@ -425,7 +427,7 @@ func TestSerialContext(t *testing.T) {
 		}
 	})
 	t.Run("already cancelled", func(t *testing.T) {
-		_, slave := openPTY(t)
+		_, slave := ptytest.Open(t)
 		l := newSerial(t, slave, DefaultSerialOptions())
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()

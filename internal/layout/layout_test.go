@@ -71,6 +71,7 @@ var rules = []rule{
 	{pkg: "device/signsim", forbid: []string{"fiscal", "journal", "httpapi"}},
 	{pkg: "device/cryptoki", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
 	{pkg: "device/serialport", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
+	{pkg: "device/zvt/zvtsim", forbid: []string{"fiscal", "journal", "httpapi", "internal/", "device/serialport", "device/cryptoki"}},
 	{pkg: "device/zvt", forbid: []string{"fiscal", "journal", "httpapi", "internal/", "device/", "go.bug.st", "github.com/miekg", "github.com/google"}},
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "cmd/fiscalctl", forbid: []string{"httpapi$", "github.com/gin-gonic"}},
@@ -120,7 +121,7 @@ func TestImportRules(t *testing.T) {
 			if strings.HasPrefix(imp, "github.com/gin-gonic/") && rel != "httpapi" {
 				t.Errorf("%s imports gin; only httpapi may", rel)
 			}
-			if (imp == module+"/internal/depcheck" || imp == module+"/internal/fixtures" || imp == module+"/device/cryptoki/softhsm" || imp == "testing") && !testOnly(rel) {
+			if (imp == module+"/internal/depcheck" || imp == module+"/internal/fixtures" || imp == module+"/device/cryptoki/softhsm" || imp == module+"/internal/ptytest" || imp == "testing") && !testOnly(rel) {
 				t.Errorf("%s imports the test-only package %s", rel, imp)
 			}
 			if strings.HasPrefix(imp, "github.com/miekg/pkcs11") && rel != "device/cryptoki" {
@@ -135,7 +136,7 @@ func TestImportRules(t *testing.T) {
 
 // testOnly lists packages that exist for tests.
 func testOnly(rel string) bool {
-	return rel == "internal/fixtures" || rel == "internal/depcheck" || rel == "device/cryptoki/softhsm"
+	return rel == "internal/fixtures" || rel == "internal/depcheck" || rel == "device/cryptoki/softhsm" || rel == "internal/ptytest"
 }
 
 func TestEveryPackageHasADocComment(t *testing.T) {

@@ -1,6 +1,9 @@
 //go:build linux
 
-package zvt
+// Package ptytest opens kernel pseudo-terminal pairs for tests of serial
+// protocols: the driver under test gets a real tty, the test (or a
+// simulator) the other end. Only tests import it.
+package ptytest
 
 import (
 	"fmt"
@@ -10,10 +13,10 @@ import (
 	"unsafe"
 )
 
-// openPTY opens a kernel pseudo-terminal pair in raw mode, the way a
+// Open opens a kernel pseudo-terminal pair in raw mode, the way a
 // USB-serial adapter looks to the driver: master and slave pass every byte
 // value unchanged. Both are closed at the end of the test.
-func openPTY(t *testing.T) (master, slave *os.File) {
+func Open(t testing.TB) (master, slave *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
