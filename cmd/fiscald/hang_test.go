@@ -114,7 +114,7 @@ func startInProcess(t *testing.T, deadline time.Duration, faults func(cryptoki.A
 // queue's Sammelbeleg end the outage by themselves.
 func TestStallingTokenNeverStallsThePOS(t *testing.T) {
 	stall := &stallingAPI{}
-	c := startInProcess(t, 300*time.Millisecond, func(api cryptoki.API) cryptoki.API {
+	c := startInProcess(t, time.Second, func(api cryptoki.API) cryptoki.API {
 		stall.API = api
 		return stall
 	})
