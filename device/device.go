@@ -69,9 +69,10 @@ type Health struct {
 	LastError error
 	// Failures counts consecutive failed calls and reconnect attempts.
 	Failures int
-	// LastSuccess is the time of the last good signature or probe.
+	// LastSuccess is the time of the last good operation (a signature, a
+	// transaction) or probe.
 	LastSuccess time.Time
-	// Busy is the cumulative time the device spent signing, divided by
+	// Busy is the cumulative time the device spent working, divided by
 	// the number of calls it can run at once: Busy over wall time is the
 	// share of its capacity in use.
 	Busy time.Duration
