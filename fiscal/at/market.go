@@ -133,6 +133,11 @@ func (m *Market) Provision(queueID string, raw []byte) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("at: signer %q is not configured", p.Signer)
 	}
+	if len(s.Identity().PublicKeyDER) == 0 {
+		// A new register must know its device's key; a driver learns it
+		// when it first connects.
+		return nil, fmt.Errorf("at: signer %s has not been reached, so its key is unknown (%v); fix the device and restart", p.Signer, s.Health().LastError)
+	}
 	rec, err := identify(s.Identity(), p)
 	if err != nil {
 		return nil, err
@@ -149,9 +154,6 @@ func (m *Market) Provision(queueID string, raw []byte) ([]byte, error) {
 
 // identify derives the field-1 provider and field-11 id of a device.
 func identify(id device.SignerIdentity, p Params) (deviceRecord, error) {
-	if len(id.PublicKeyDER) == 0 {
-		return deviceRecord{}, fmt.Errorf("at: signer %s has not been reached yet, so its key is unknown: connect the device and restart", id.Name)
-	}
 	rec := deviceRecord{Kind: id.Kind, Provider: p.Provider, Cert: id.CertificateDER, PublicKey: id.PublicKeyDER}
 	if p.ClosedSystemID != "" {
 		if !closedIDPattern.MatchString(p.ClosedSystemID) {
