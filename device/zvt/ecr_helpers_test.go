@@ -2,7 +2,9 @@ package zvt_test
 
 import (
 	"context"
+	"errors"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,12 +34,20 @@ func newTerminal(t *testing.T, scale float64) *zvtsim.Terminal {
 // listen serves term on loopback TCP and returns the address.
 func listen(t *testing.T, term *zvtsim.Terminal, addr string) (*zvtsim.Listener, string) {
 	t.Helper()
-	ln, err := term.ListenTCP(t.Context(), addr)
-	if err != nil {
-		t.Fatal(err)
+	// Listening again on a port just closed can meet its last connection
+	// still being torn down (EADDRINUSE for a moment): retry briefly.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ln, err := term.ListenTCP(t.Context(), addr)
+		if err == nil {
+			t.Cleanup(func() { ln.Close() })
+			return ln, ln.Addr().String()
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	t.Cleanup(func() { ln.Close() })
-	return ln, ln.Addr().String()
 }
 
 // tcpDial is the dial function cmd/fiscald would pass for a TCP PT.

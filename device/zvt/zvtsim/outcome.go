@@ -3,6 +3,8 @@ package zvtsim
 import (
 	"time"
 
+	"github.com/fiscald/fiscald/device"
+	"github.com/fiscald/fiscald/device/paysandbox"
 	"github.com/fiscald/fiscald/device/zvt"
 )
 
@@ -23,42 +25,47 @@ type Outcome struct {
 	Delay time.Duration
 }
 
-// Simulated times of the table.
-const (
-	// humanDelay is how long a customer takes to decline or cancel.
-	humanDelay = 2 * time.Second
-	// terminalTimeout is the PT's own card-entry timeout; it is shorter
-	// than the ECR's T4 (180 s) so that the PT, not the ECR, gives up.
-	terminalTimeout = 60 * time.Second
-	// hostDeclined is the result code of a declined payment: a host
-	// code (01…63), so it arrives in a Status-Information.
-	hostDeclined zvt.ResultCode = 0x05
-)
+// hostDeclined is the result code of a declined payment: a host code
+// (01…63), so it arrives in a Status-Information.
+const hostDeclined zvt.ResultCode = 0x05
 
-// Outcomes returns the amount table, reproducing the sandbox amounts of
-// the POS system API (pos-system-api-v2.md §8.6). Every other amount is
-// approved at once for exactly the amount requested.
+// Outcomes returns the amount table: the rows of paysandbox.Outcomes (the
+// project's one copy of pos-system-api-v2.md §8.6, with its amounts,
+// tip, partial approval and delays) with ZVT result codes: approved 00,
+// declined 05 in a Status-Information, and both the cancel and the
+// terminal's own timeout (60 s, shorter than the ECR's T4) Abort 6C, as
+// a PT reports them. The ZVT driver therefore sees the timeout row as
+// cancelled, where the sandbox provider reports device.PayTimeout. Every
+// other amount is approved at once for exactly the amount requested.
 func Outcomes() []Outcome {
-	return []Outcome{
-		{3000010, "declined by the host (result 05)", hostDeclined, 0, humanDelay},
-		{3000020, "terminal timeout: Abort 6C after 60 s", zvt.ResultAborted, 0, terminalTimeout},
-		{3000040, "cancelled by the customer: Abort 6C", zvt.ResultAborted, 0, humanDelay},
-		{3000050, "approved with a 10 % tip", zvt.ResultOK, 3000050 + 3000050/10, 0},
-		{3000060, "approved after 1 minute", zvt.ResultOK, 3000060, time.Minute},
-		{3000070, "approved after 3 minutes", zvt.ResultOK, 3000070, 3 * time.Minute},
-		{3000080, "approved after 6 minutes", zvt.ResultOK, 3000080, 6 * time.Minute},
-		{3000090, "partially approved: 15000.50", zvt.ResultOK, 1500050, 0},
+	rows := paysandbox.Outcomes()
+	out := make([]Outcome, len(rows))
+	for i, r := range rows {
+		out[i] = fromSandbox(r)
 	}
+	return out
 }
 
 // outcomeFor looks an amount up in the table.
-func outcomeFor(amount int64) Outcome {
-	for _, o := range Outcomes() {
-		if o.Amount == amount {
-			return o
-		}
+func outcomeFor(amount int64) Outcome { return fromSandbox(paysandbox.Lookup(amount)) }
+
+// fromSandbox gives a sandbox row its ZVT result code.
+func fromSandbox(r paysandbox.Outcome) Outcome {
+	o := Outcome{Amount: r.Amount, Description: r.Description, Charged: r.Charged, Delay: r.Delay}
+	switch r.Result {
+	case device.PayApproved:
+		o.Result = zvt.ResultOK
+	case device.PayDeclined:
+		o.Result, o.Description = hostDeclined, r.Description+" by the host (result 05)"
+	case device.PayCancelled, device.PayTimeout:
+		o.Result, o.Description = zvt.ResultAborted, r.Description+": Abort 6C"
+	default:
+		o.Result, o.Description = zvt.ResultSystemError, r.Description+": Abort FF"
 	}
-	return Outcome{Amount: amount, Description: "approved", Result: zvt.ResultOK, Charged: amount}
+	if o.Result != zvt.ResultOK {
+		o.Charged = 0
+	}
+	return o
 }
 
 // hostCode reports a result code from the authorisation host, which a PT
