@@ -10,6 +10,7 @@
 //	fiscalctl device pkcs11 list --module PATH
 //	fiscalctl device pkcs11 init --module PATH --token LABEL --key LABEL --pin-file FILE [--so-pin-file FILE] [--csr FILE]
 //	fiscalctl device pkcs11 selftest --module PATH --token LABEL --key LABEL --pin-file FILE
+//	fiscalctl sim zvt [--tcp ADDR] [--pty PATH] [--state FILE] [--time-scale F] [--terminal-id ID] [--table]
 package main
 
 import (
@@ -38,6 +39,7 @@ func commands() []command {
 		{"device pkcs11 list", "--module PATH", pkcs11List},
 		{"device pkcs11 init", "--module PATH --token LABEL --key LABEL [--key-id HEX] --pin-file FILE [--so-pin-file FILE] [--csr FILE] [--cn NAME]", pkcs11Init},
 		{"device pkcs11 selftest", "--module PATH --token LABEL --key LABEL [--key-id HEX] --pin-file FILE", pkcs11Selftest},
+		{"sim zvt", "[--tcp ADDR] [--pty PATH] [--state FILE] [--time-scale F] [--terminal-id ID] [--table]   (at least one of --tcp, --pty)", simZVT},
 	}
 }
 

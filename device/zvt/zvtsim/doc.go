@@ -15,5 +15,7 @@
 //     outlives a crash of the ECR and of itself;
 //   - faults for tests: SetDelay, DisconnectAt, ForceResult.
 //
-// A Terminal serves one ECR at a time, as a real PT does.
+// A Terminal runs one sequence at a time, as a real PT with one master
+// does, but may serve several links at once (a pty and TCP connections,
+// as `fiscalctl sim zvt` does), all sharing one ledger.
 package zvtsim

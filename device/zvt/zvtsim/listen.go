@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/fiscald/fiscald/device/zvt"
 )
 
-// Listener accepts ECR connections on TCP for a Terminal, serving one at
-// a time, as a real PT does.
+// Listener accepts ECR connections on TCP for a Terminal and serves each
+// on its own; the Terminal runs their sequences one at a time.
 type Listener struct {
 	ln     net.Listener
 	cancel context.CancelFunc
@@ -18,7 +19,8 @@ type Listener struct {
 
 // ListenTCP listens on addr (e.g. "127.0.0.1:0", or ":20007") and serves
 // each accepted connection with a TCP link until ctx ends or Close is
-// called.
+// called. Connections are served concurrently, so an ECR that keeps its
+// connection open does not lock out the next one.
 func (t *Terminal) ListenTCP(ctx context.Context, addr string) (*Listener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
@@ -29,7 +31,9 @@ func (t *Terminal) ListenTCP(ctx context.Context, addr string) (*Listener, error
 	l := &Listener{ln: ln, cancel: cancel, done: make(chan struct{})}
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	go func() {
+		var conns sync.WaitGroup
 		defer close(l.done)
+		defer conns.Wait()
 		defer stop()
 		for {
 			c, err := ln.Accept()
@@ -39,8 +43,10 @@ func (t *Terminal) ListenTCP(ctx context.Context, addr string) (*Listener, error
 				}
 				return
 			}
-			err = t.Serve(ctx, zvt.NewTCPLink(c))
-			t.set.Log.Info("zvtsim: ECR connection ended", "remote", c.RemoteAddr().String(), "err", err)
+			conns.Go(func() {
+				err := t.Serve(ctx, zvt.NewTCPLink(c))
+				t.set.Log.Info("zvtsim: ECR connection ended", "remote", c.RemoteAddr().String(), "err", err)
+			})
 		}
 	}()
 	return l, nil
@@ -49,8 +55,8 @@ func (t *Terminal) ListenTCP(ctx context.Context, addr string) (*Listener, error
 // Addr is the address the listener accepts on.
 func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 
-// Close stops accepting, ends the connection being served and waits until
-// both are gone.
+// Close stops accepting, ends the connections being served and waits
+// until all are gone.
 func (l *Listener) Close() error {
 	l.cancel()
 	<-l.done

@@ -7,17 +7,19 @@ import (
 	"github.com/fiscald/fiscald/device/zvt"
 )
 
+// busyWait bounds how long a command waits while another link's sequence
+// runs. It is shorter than the ECR's T3, so the ECR gets a refusal instead
+// of timing out on a command the terminal would later run behind its back.
+const busyWait = ackTimeout / 2
+
 // Serve handles one ECR connection on link until the link fails, the ECR
-// closes it, or ctx ends; it closes link before returning. It waits while
-// another connection is being served: a PT has one master.
+// closes it, or ctx ends; it closes link before returning. Several links
+// may be served at once (a pty and TCP connections), but a PT has one
+// master: a sequence, from the command to its Completion or Abort, waits
+// while another link's sequence runs, and is refused (84 83) if that takes
+// longer than busyWait.
 func (t *Terminal) Serve(ctx context.Context, link zvt.Link) error {
 	defer link.Close()
-	select {
-	case t.serving <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-t.serving }()
 	s := &session{t: t, link: link, log: t.set.Log}
 	for {
 		cmd, err := link.Receive(ctx)
@@ -28,10 +30,28 @@ func (t *Terminal) Serve(ctx context.Context, link zvt.Link) error {
 			return fmt.Errorf("zvtsim: receive command: %w", err)
 		}
 		s.log.Debug("zvtsim: command", "apdu", cmd.String())
-		if err := s.handle(ctx, cmd); err != nil {
+		if err := s.sequence(ctx, cmd); err != nil {
 			return fmt.Errorf("zvtsim: %s: %w", cmd.Code(), err)
 		}
 	}
+}
+
+// sequence runs the sequence cmd starts while holding the terminal's
+// master slot.
+func (s *session) sequence(ctx context.Context, cmd zvt.APDU) error {
+	wctx, cancel := context.WithTimeout(ctx, busyWait)
+	defer cancel()
+	select {
+	case s.t.serving <- struct{}{}:
+	case <-wctx.Done():
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Info("zvtsim: busy with another ECR, command refused", "apdu", cmd.String())
+		return s.refuse(ctx, resultNotPossible)
+	}
+	defer func() { <-s.t.serving }()
+	return s.handle(ctx, cmd)
 }
 
 // handle runs the sequence a command starts. An error means the link is

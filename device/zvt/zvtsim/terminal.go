@@ -14,11 +14,12 @@ import (
 const configLoggedOff zvt.ConfigByte = 0x86
 
 // Terminal is a simulated payment terminal. Its methods are safe for
-// concurrent use; Serve handles one ECR connection at a time.
+// concurrent use; Serve may run on several links at once, one sequence at
+// a time.
 type Terminal struct {
 	set settings
-	// serving holds a token while an ECR is connected: a PT has one
-	// master.
+	// serving holds a token while a sequence runs, from the ECR's
+	// command to the PT's Completion or Abort: a PT has one master.
 	serving chan struct{}
 
 	mu     sync.Mutex

@@ -1,13 +1,16 @@
 package zvtsim
 
 import (
-	"github.com/fiscald/fiscald/internal/ptytest"
-
+	"context"
+	"fmt"
+	"maps"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/device/zvt"
+	"github.com/fiscald/fiscald/internal/ptytest"
 )
 
 // TestSerialPTY runs registration and payments over the serial framing on
@@ -72,5 +75,82 @@ func TestListenTCP(t *testing.T) {
 	}
 	if got := states(term); len(got) != 2 {
 		t.Errorf("ledger %v", got)
+	}
+}
+
+// TestPTYAndTCPAtOnce serves a long-lived pty link and TCP connections
+// from one Terminal, as `fiscalctl sim zvt` does: payments on both run
+// concurrently, their sequences one at a time, into one ledger with
+// unique numbers.
+func TestPTYAndTCPAtOnce(t *testing.T) {
+	term := newSim(t, Options{})
+	ctx := testCtx(t, 30*time.Second)
+	master, slave := ptytest.Open(t)
+	ptLink, err := zvt.NewSerialLink(master, zvt.DefaultSerialOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- term.Serve(sctx, ptLink) }()
+	l, err := term.ListenTCP(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		l.Close()
+		stop()
+		<-served
+	})
+
+	serialECR := zvt.NewECR(func(context.Context) (zvt.Link, error) {
+		return zvt.NewSerialLink(slave, zvt.DefaultSerialOptions())
+	}, zvt.ECROptions{Name: "pty"})
+	tcpECR := zvt.NewECR(func(ctx context.Context) (zvt.Link, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, "tcp", l.Addr().String())
+		if err != nil {
+			return nil, err
+		}
+		return zvt.NewTCPLink(c), nil
+	}, zvt.ECROptions{Name: "tcp"})
+	defer tcpECR.Close()
+	defer serialECR.Close()
+
+	// 3000060 is the long payment with Intermediate-Status: it keeps a
+	// sequence running while the other ECR's command arrives.
+	amounts := map[string][]int64{"pty": {1010, 3000060, 2020}, "tcp": {3000060, 4040, 5050}}
+	errs := make(chan error, 2)
+	for name, e := range map[string]*zvt.ECR{"pty": serialECR, "tcp": tcpECR} {
+		go func() {
+			for _, amt := range amounts[name] {
+				res, err := e.Pay(ctx, device.PayRequest{Amount: amt})
+				if err != nil || res.Outcome != device.PayApproved {
+					errs <- fmt.Errorf("%s: Pay(%d) = %+v, %v", name, amt, res, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+
+	txs := term.Transactions()
+	traces, receipts := map[uint32]bool{}, map[uint16]bool{}
+	requested := map[int64]int{}
+	for _, tx := range txs {
+		if tx.State != StateBooked || traces[tx.Trace] || receipts[tx.Receipt] {
+			t.Errorf("ledger entry %+v: not booked or numbers reused", tx)
+		}
+		traces[tx.Trace], receipts[tx.Receipt] = true, true
+		requested[tx.Requested]++
+	}
+	want := map[int64]int{1010: 1, 2020: 1, 3000060: 2, 4040: 1, 5050: 1}
+	if len(txs) != 6 || !maps.Equal(requested, want) {
+		t.Errorf("ledger has %d entries, amounts %v; want %v", len(txs), requested, want)
 	}
 }
