@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,6 +66,22 @@ func initToken(t *testing.T, label string) (module, pinFile, tokenDir string) {
 	out, stderr, code := fiscalctl(t, "device", "pkcs11", "init", "--module", module, "--token", label, "--key", "rksv-sig", "--pin-file", pinFile)
 	if code != 0 || !strings.Contains(out, "self-signed certificate stored") {
 		t.Fatalf("fiscalctl device pkcs11 init: exit %d\n%s%s", code, out, stderr)
+	}
+	// A key for a real CA: a CSR signed by the token, with its own SO PIN.
+	soPIN := filepath.Join(t.TempDir(), "so-pin")
+	os.WriteFile(soPIN, []byte("9999-0000\n"), 0o600)
+	csrFile := filepath.Join(t.TempDir(), "req.pem")
+	out, stderr, code = fiscalctl(t, "device", "pkcs11", "init", "--module", module, "--token", label, "--key", "ca-bound", "--pin-file", pinFile, "--so-pin-file", soPIN, "--csr", csrFile)
+	if code != 0 {
+		t.Fatalf("fiscalctl device pkcs11 init --csr: exit %d\n%s%s", code, out, stderr)
+	}
+	raw, _ := os.ReadFile(csrFile)
+	block, _ := pem.Decode(raw)
+	if block == nil || block.Type != "CERTIFICATE REQUEST" {
+		t.Fatalf("--csr wrote no PEM certificate request: %q", raw)
+	}
+	if req, err := x509.ParseCertificateRequest(block.Bytes); err != nil || req.CheckSignature() != nil {
+		t.Fatalf("CSR does not parse or verify: %v", err)
 	}
 	if out, stderr, code = fiscalctl(t, "device", "pkcs11", "list", "--module", module); code != 0 || !strings.Contains(out, label) {
 		t.Fatalf("fiscalctl device pkcs11 list: exit %d\n%s%s", code, out, stderr)

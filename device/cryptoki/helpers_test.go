@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"math/big"
 	"runtime"
@@ -330,4 +331,21 @@ func bounded(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// pinTriedOnce checks that a signer whose PIN was refused answers ErrAuth
+// and never offers the PIN again: logins is the login count before the
+// refused one. Absence of retries can only be shown by giving them time
+// to happen, so it waits many backoff periods.
+func pinTriedOnce(t *testing.T, r *rig, s *cryptoki.Signer, cfg cryptoki.Config, logins int32) {
+	t.Helper()
+	for range 3 {
+		if _, err := s.Sign(bounded(t), digestOf("r")); !errors.Is(err, device.ErrAuth) {
+			t.Fatalf("Sign = %v, want ErrAuth", err)
+		}
+	}
+	time.Sleep(20 * cfg.MaxBackoff)
+	if n := r.f.logins.Load() - logins; n != 1 {
+		t.Fatalf("the refused PIN was tried %d times, want exactly once", n)
+	}
 }

@@ -296,15 +296,7 @@ func TestPINRefusedOnReconnectIsNotRetried(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	for range 3 {
-		if _, err := s.Sign(bounded(t), digestOf("r")); !errors.Is(err, device.ErrAuth) {
-			t.Fatalf("Sign = %v, want ErrAuth", err)
-		}
-	}
-	time.Sleep(20 * cfg.MaxBackoff)
-	if n := r.f.logins.Load() - logins; n != 1 {
-		t.Fatalf("the refused PIN was tried %d times, want once", n)
-	}
+	pinTriedOnce(t, r, s, cfg, logins)
 }
 
 // TestTokenReturnsWhileAnotherStaysAbsent: two signers share the module;

@@ -132,17 +132,7 @@ func TestWrongPINIsTriedOnce(t *testing.T) {
 	if id := s.Identity(); id.PublicKeyDER != nil || id.Kind != "pkcs11" {
 		t.Fatalf("Identity before any connect = %+v, want only name and kind", id)
 	}
-	for range 3 {
-		if _, err := s.Sign(bounded(t), digestOf("r")); !errors.Is(err, device.ErrAuth) {
-			t.Fatalf("Sign = %v, want ErrAuth", err)
-		}
-	}
-	// Absence of retries can only be shown by giving them time to happen:
-	// many backoff periods.
-	time.Sleep(20 * cfg.MaxBackoff)
-	if n := r.f.logins.Load() - logins; n != 1 {
-		t.Fatalf("the PIN was tried %d times, want exactly once", n)
-	}
+	pinTriedOnce(t, r, s, cfg, logins)
 }
 
 func TestOpenConfigErrors(t *testing.T) {

@@ -96,12 +96,7 @@ func TestReadDeadline(t *testing.T) {
 func TestReadDeadlineMovedDuringRead(t *testing.T) {
 	_, slave := newPTY(t)
 	p := openPort(t, slave)
-	done := make(chan error, 1)
-	go func() {
-		_, err := p.Read(make([]byte, 1))
-		done <- err
-	}()
-	assertBlocked(t, done)
+	done := blockedRead(t, p)
 	if err := p.SetReadDeadline(time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -146,12 +141,7 @@ func TestFarEndClosed(t *testing.T) {
 	t.Run("pty read", func(t *testing.T) {
 		master, slave := newPTY(t)
 		p := openPort(t, slave)
-		done := make(chan error, 1)
-		go func() {
-			_, err := p.Read(make([]byte, 1))
-			done <- err
-		}()
-		assertBlocked(t, done)
+		done := blockedRead(t, p)
 		master.Close()
 		isUnavailable(t, waitErr(t, done))
 	})
@@ -190,12 +180,7 @@ func isUnavailable(t *testing.T, err error) {
 func TestCloseUnblocksRead(t *testing.T) {
 	_, slave := newPTY(t)
 	p := openPort(t, slave)
-	done := make(chan error, 1)
-	go func() {
-		_, err := p.Read(make([]byte, 1))
-		done <- err
-	}()
-	assertBlocked(t, done)
+	done := blockedRead(t, p)
 	if err := p.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -279,4 +264,17 @@ func waitErr(t *testing.T, done <-chan error) error {
 		t.Fatal("operation still blocked")
 		return nil
 	}
+}
+
+// blockedRead starts a one-byte Read on p and checks that it blocks; the
+// channel receives its error when it returns.
+func blockedRead(t *testing.T, p *Port) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Read(make([]byte, 1))
+		done <- err
+	}()
+	assertBlocked(t, done)
+	return done
 }

@@ -7,7 +7,7 @@ import (
 
 // appendBCD appends v as size bytes of packed BCD, most significant digit
 // first, zero-padded on the left.
-func appendBCD(b []byte, v uint64, size int) ([]byte, error) {
+func AppendBCD(b []byte, v uint64, size int) ([]byte, error) {
 	out := make([]byte, size)
 	for i := size - 1; i >= 0; i-- {
 		lo := v % 10

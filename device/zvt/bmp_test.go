@@ -123,12 +123,12 @@ func TestAppendBMPErrors(t *testing.T) {
 }
 
 func TestBCD(t *testing.T) {
-	b, err := appendBCD(nil, 1250, 6)
+	b, err := AppendBCD(nil, 1250, 6)
 	if err != nil || !bytes.Equal(b, hx(t, "00 00 00 00 12 50")) {
-		t.Fatalf("appendBCD(1250, 6) = % X, %v", b, err)
+		t.Fatalf("AppendBCD(1250, 6) = % X, %v", b, err)
 	}
-	if _, err := appendBCD(nil, 1_000_000, 3); !errors.Is(err, ErrTooLong) {
-		t.Fatalf("appendBCD(1000000, 3) = %v, want ErrTooLong", err)
+	if _, err := AppendBCD(nil, 1_000_000, 3); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("AppendBCD(1000000, 3) = %v, want ErrTooLong", err)
 	}
 	if v, err := decodeBCD(hx(t, "99 99 99 99 99 99")); err != nil || v != 999_999_999_999 {
 		t.Fatalf("decodeBCD(99…) = %d, %v", v, err)

@@ -51,7 +51,7 @@ func (r Registration) APDU() (APDU, error) {
 			cc = EUR
 		}
 		var err error
-		if data, err = cc.appendBCD(data); err != nil {
+		if data, err = cc.AppendBCD(data); err != nil {
 			return APDU{}, fmt.Errorf("registration: %w", err)
 		}
 		if r.ServiceByte != 0 {

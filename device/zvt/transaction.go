@@ -72,7 +72,7 @@ type Reversal struct {
 // APDU encodes the command.
 func (r Reversal) APDU() (APDU, error) {
 	data := append(append([]byte(nil), r.Password[:]...), byte(BMPReceipt))
-	data, err := appendBCD(data, uint64(r.Receipt), 2)
+	data, err := AppendBCD(data, uint64(r.Receipt), 2)
 	if err != nil {
 		return APDU{}, fmt.Errorf("reversal: receipt %d: %w", r.Receipt, ErrInvalid)
 	}
@@ -162,7 +162,7 @@ func appendAmountAndCurrency(b []byte, amount int64, cc Currency) ([]byte, error
 }
 
 func appendCurrencyBMP(b []byte, cc Currency) ([]byte, error) {
-	return cc.appendBCD(append(b, byte(BMPCurrency)))
+	return cc.AppendBCD(append(b, byte(BMPCurrency)))
 }
 
 // setAmountOrCurrency decodes BMP 04 or 49 into the targets and ignores

@@ -31,11 +31,11 @@ type Currency uint16
 // EUR is the currency the PT assumes when none is sent.
 const EUR Currency = 978
 
-func (c Currency) appendBCD(b []byte) ([]byte, error) {
+func (c Currency) AppendBCD(b []byte) ([]byte, error) {
 	if c > 9999 {
 		return b, fmt.Errorf("currency %d: %w", c, ErrInvalid)
 	}
-	return appendBCD(b, uint64(c), 2)
+	return AppendBCD(b, uint64(c), 2)
 }
 
 // maxAmount is the largest amount BMP 04 carries: 12 BCD digits.
@@ -47,7 +47,7 @@ func appendAmount(b []byte, minor int64) ([]byte, error) {
 		return b, fmt.Errorf("amount %d: must be 0…%d minor units: %w", minor, int64(maxAmount), ErrInvalid)
 	}
 	b = append(b, byte(BMPAmount))
-	return appendBCD(b, uint64(minor), 6)
+	return AppendBCD(b, uint64(minor), 6)
 }
 
 // bcdMinutes decodes a one-byte BCD count of minutes (the T4 override in

@@ -7,26 +7,16 @@ import (
 	"testing"
 )
 
-const goodPKCS11 = `listen: 127.0.0.1:8480
-data: /var/lib/fiscald
-signers:
-  - name: card1
-    kind: pkcs11
+// goodPKCS11 is good with its simulator replaced by a token.
+var goodPKCS11 = strings.Replace(good, `    kind: simulator
+    key_file: /var/lib/fiscald/devices/card1.pem
+`, `    kind: pkcs11
     pkcs11:
       module: /usr/lib/softhsm/libsofthsm2.so
       token_label: rksv
       key_label: rksv-sig
       pin_file: /etc/fiscald/pin
-cashboxes:
-  - id: 5a1e2f3c-9d8b-4c7a-b6e5-f4d3c2b1a090
-    access_token_hash: sha256:AAAAAAAAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
-    queues:
-      - id: 8d3f3f1e-2b7a-4c55-9a0e-6f1f4b2a9c01
-        country: AT
-        at:
-          kassen_id: KASSE-01
-          signer: card1
-`
+`, 1)
 
 func TestPKCS11SignerValidation(t *testing.T) {
 	c, err := Parse([]byte(goodPKCS11))

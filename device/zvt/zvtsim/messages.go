@@ -44,15 +44,8 @@ func slipOf(tx Transaction, title string) slip {
 
 // bcd encodes v as size bytes of packed BCD; the values here always fit.
 func bcd(v uint64, size int) []byte {
-	out := make([]byte, size)
-	for i := size - 1; i >= 0; i-- {
-		lo := v % 10
-		v /= 10
-		hi := v % 10
-		v /= 10
-		out[i] = byte(hi<<4 | lo)
-	}
-	return out
+	b, _ := zvt.AppendBCD(nil, v, size)
+	return b
 }
 
 // fields builds a data block of BMPs, keeping the first error.

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fiscald/fiscald/internal/atomicfile"
 	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 // loadLedger reads the state file; a missing file is a fresh terminal.
@@ -43,31 +43,8 @@ func saveLedger(path string, l *ledger) error {
 	if err != nil {
 		return fmt.Errorf("zvtsim: encode state: %w", err)
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
 		return fmt.Errorf("zvtsim: save state: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("zvtsim: save state: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		// Makes the rename itself durable; not every file system
-		// supports syncing a directory, so a failure is not fatal.
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }
