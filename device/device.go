@@ -10,6 +10,7 @@ package device
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -23,6 +24,14 @@ var (
 	// ErrAuth means the device refused the credentials (wrong or locked PIN).
 	// It is never retried automatically.
 	ErrAuth = errors.New("device: authentication failed")
+	// ErrOutcomeUnknown means a payment terminal had accepted a
+	// transaction (money may have moved) when the link failed or the
+	// caller gave up, and no final result was seen. It wraps
+	// ErrUnavailable; PaymentTerminal.LastTransaction settles it.
+	ErrOutcomeUnknown = fmt.Errorf("device: transaction outcome unknown: %w", ErrUnavailable)
+	// ErrNoTransaction means a payment terminal has no booked transaction
+	// to report (LastTransaction).
+	ErrNoTransaction = errors.New("device: no booked transaction")
 )
 
 // Signer is a signature creation unit: a smart card, an HSM key or the

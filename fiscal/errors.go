@@ -23,6 +23,12 @@ const (
 	CodeNotImplemented    Code = "not-implemented"
 	CodeStorage           Code = "storage-unavailable"
 	CodeInternal          Code = "internal-error"
+
+	// Payment outcomes of /v2/pay (§8.4).
+	CodePaymentDeclined  Code = "payment-declined"
+	CodePaymentCancelled Code = "payment-cancelled"
+	CodePaymentTimeout   Code = "payment-timeout"
+	CodePaymentUnknown   Code = "payment-outcome-unknown"
 )
 
 // Error is a request error with a stable code; the HTTP layer turns it into a
@@ -48,7 +54,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // and internal failures are not.
 func (e *Error) Stored() bool {
 	switch e.Code {
-	case CodeValidation, CodeUnknownCase, CodeUnsupportedMarket, CodeUnsupportedValue:
+	case CodeValidation, CodeUnknownCase, CodeUnsupportedMarket, CodeUnsupportedValue,
+		CodePaymentDeclined, CodePaymentCancelled, CodePaymentTimeout:
 		return true
 	}
 	return false

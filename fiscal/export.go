@@ -202,13 +202,19 @@ func (s *Service) genericExport(cb *CashBox, queues []*Queue, t uint64, r *wire.
 				var err error
 				switch t {
 				case JournalActions:
-					err = s.writeActions(ctx, q, &filter, &a)
+					err = s.writeActions(ctx, q.chain, KindAction, &filter, &a)
 				case JournalReceipts:
 					err = s.writeReceipts(ctx, q, &filter, &a)
 				default:
 					err = s.writeQueueItems(ctx, q, &filter, &a)
 				}
 				if err != nil {
+					return err
+				}
+			}
+			if t == JournalActions {
+				// The CashBox's /v2/pay steps have their own chain.
+				if err := s.writeActions(ctx, PayChain(cb.ID), KindPayment, &filter, &a); err != nil {
 					return err
 				}
 			}
@@ -349,9 +355,9 @@ func (s *Service) writeReceipts(ctx context.Context, q *Queue, f *rangeFilter, a
 	}))
 }
 
-func (s *Service) writeActions(ctx context.Context, q *Queue, f *rangeFilter, a *arrayWriter) error {
-	err := s.db.Scan(q.chain, 0, 0, func(e journal.Entry) error {
-		if e.Kind != KindAction {
+func (s *Service) writeActions(ctx context.Context, chain journal.ChainID, kind journal.Kind, f *rangeFilter, a *arrayWriter) error {
+	err := s.db.Scan(chain, 0, 0, func(e journal.Entry) error {
+		if e.Kind != kind {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {

@@ -53,6 +53,48 @@ type Operation struct {
 // Key returns the operation's key.
 func (o *Operation) Key() OpKey { return o.key }
 
+// Digest returns the request digest the operation was begun with.
+func (o *Operation) Digest() [32]byte { return o.digest }
+
+// StoreOutcome adds the outcome record of the operation (key, digest) to
+// b, so that it becomes durable together with the journal entries b
+// carries. Work that outlives its request (a payment) stores its outcome
+// this way; once b is committed it calls Stored, and the request that
+// returns the outcome calls MarkStored.
+func (s *Service) StoreOutcome(b *journal.Batch, key OpKey, digest [32]byte, out Outcome) error {
+	return b.Set(nsOperation, opRecordKey(key), encodeOpRecord(digest, out))
+}
+
+// Stored announces a committed StoreOutcome record, so that later
+// requests with the key find it.
+func (s *Service) Stored(key OpKey) { s.filter.add(opRecordKey(key)) }
+
+// StoredOutcome returns the stored outcome of an operation, if any;
+// another digest is ErrConflict.
+func (s *Service) StoredOutcome(key OpKey, digest [32]byte) (Outcome, bool, error) {
+	rec, err := s.db.Get(nsOperation, opRecordKey(key))
+	if errors.Is(err, journal.ErrNotFound) {
+		return Outcome{}, false, nil
+	}
+	if err != nil {
+		return Outcome{}, false, &Error{Code: CodeStorage, Detail: "operation records cannot be read", Err: err}
+	}
+	d, out, err := s.readOpRecord(rec)
+	switch {
+	case err != nil:
+		return Outcome{}, false, &Error{Code: CodeInternal, Detail: "operation record unreadable", Err: err}
+	case d != digest:
+		return Outcome{}, false, ErrConflict
+	case out.Status == 0:
+		return Outcome{}, false, nil
+	}
+	return out, true, nil
+}
+
+// MarkStored tells Do that the outcome fn returns is on disk already
+// (written with StoreOutcome), so that it is not written twice.
+func (o *Operation) MarkStored() { o.stored = true }
+
 // operations tracks operations in flight so that a retry waits for the first
 // attempt instead of running twice. It is sharded by key: the lookup of the
 // stored record happens under the shard lock (so that no operation can

@@ -2,7 +2,9 @@ package fiscal
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	"github.com/fiscald/fiscald/journal"
 )
@@ -20,7 +22,20 @@ const (
 	KindQueueItem journal.Kind = 1
 	// KindAction is an action-journal entry (notes, lifecycle events).
 	KindAction journal.Kind = 2
+	// KindPayment is one step of a /v2/pay operation, in the shape of an
+	// action-journal entry, on the CashBox's payment chain (PayChain).
+	KindPayment journal.Kind = 3
 )
+
+// PayChain is the journal chain of a CashBox's payments. Payments have
+// their own chain beside the queues': a payment takes minutes and runs
+// beside receipts, and a queue's chain has one writer, its worker.
+func PayChain(cashboxID string) journal.ChainID {
+	sum := sha256.Sum256([]byte("fiscald payment chain\x00" + strings.ToLower(cashboxID)))
+	var c journal.ChainID
+	copy(c[:], sum[:])
+	return c
+}
 
 // refFlagVoided marks a receipt that a later void receipt cancelled.
 const refFlagVoided = 1

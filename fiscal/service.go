@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fiscald/fiscald/httpapi/wire"
 	"github.com/fiscald/fiscald/journal"
 )
 
@@ -43,6 +44,9 @@ type Service struct {
 	now         func() time.Time
 	version     string
 	backlog     int
+
+	// payItems recognises pay items /v2/pay returned; nil: none.
+	payItems PayItemLinker
 
 	started bool
 	// cleanStart reports that the previous run stopped with Close.
@@ -298,6 +302,20 @@ func (s *Service) Close() {
 		}
 	}
 }
+
+// CashBoxes returns every CashBox, sorted by id.
+func (s *Service) CashBoxes() []*CashBox { return append([]*CashBox(nil), s.cashboxList...) }
+
+// PayItemLinker recognises the cbPayItems of a receipt that /v2/pay
+// returned (pos-system-api-v2.md §8.1) and describes each link for the
+// action journal.
+type PayItemLinker interface {
+	// LinkNotes returns one note per recognised item; it must not block.
+	LinkNotes(cashboxID string, items []wire.PayItem) []string
+}
+
+// SetPayItems installs the linker /v2/sign consults; call it before Start.
+func (s *Service) SetPayItems(l PayItemLinker) { s.payItems = l }
 
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.now() }

@@ -22,5 +22,8 @@ func (s *Service) Sign(op *Operation, sr SignRequest) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	if s.payItems != nil && len(sr.Request.PayItems) > 0 {
+		notes = append(notes, s.payItems.LinkNotes(sr.CashBox.ID, sr.Request.PayItems)...)
+	}
 	return q.submit(&job{op: op, req: sr.Request, cv: cv, raw: sr.Raw, posSystemID: sr.PosSystemID, notes: notes})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/httpapi/wire"
 )
 
@@ -34,6 +35,42 @@ func (s *Server) sign(c *gin.Context) {
 		return
 	}
 	write(c, out, replay)
+}
+
+// pay serves POST /v2/pay. The payment runs on its own: a request that
+// ends (client timeout) leaves it running, and a retry with the same
+// operation id waits for it (§8.3).
+func (s *Server) pay(c *gin.Context) {
+	call, ok := s.accept(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	key := fiscal.OpKey{CashBox: call.cashbox.ID, ID: call.opID}
+	out, replay, err := s.svc.Do(ctx, key, call.digest, fiscal.Stored, func(op *fiscal.Operation) (fiscal.Outcome, error) {
+		req, err := wire.DecodePayRequest(call.doc)
+		if err != nil {
+			return storedProblem(c, err, call.opID), nil
+		}
+		if s.payments == nil {
+			err = &fiscal.Error{Code: fiscal.CodeUnsupportedValue, Detail: "no payment terminal is configured for this CashBox"}
+			return storedProblem(c, err, call.opID), nil
+		}
+		out, err := s.payments.Pay(ctx, payment.Call{Op: op, CashBox: call.cashbox, Request: req, Correlation: correlation(c)})
+		var fe *fiscal.Error
+		if err != nil && errors.As(err, &fe) && fe.Stored() {
+			return storedProblem(c, err, call.opID), nil
+		}
+		return out, err
+	})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		c.Abort() // the client left; the payment goes on
+	case err != nil:
+		s.fail(c, err, call.opID)
+	default:
+		write(c, out, replay)
+	}
 }
 
 // echo serves POST /v2/echo.
@@ -71,6 +108,12 @@ func (s *Server) echoResponse(cb *fiscal.CashBox, msg string) *wire.EchoResponse
 			JournalTypes: s.svc.JournalTypes(cb),
 			Queues:       []wire.QueueInfo{},
 		},
+	}
+	if s.payments != nil {
+		if ps := s.payments.Protocols(cb); len(ps) > 0 {
+			r.Capabilities.Endpoints = []string{"echo", "sign", "pay", "journal"}
+			r.Capabilities.PayProtocols = ps
+		}
 	}
 	for _, q := range cb.Queues {
 		r.Capabilities.Markets = append(r.Capabilities.Markets, q.Country.String())

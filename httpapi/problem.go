@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/httpapi/wire"
 )
 
@@ -36,6 +37,10 @@ var (
 	probInternal         = problemKind{"internal-error", 500, "Internal error"}
 	probNotImplemented   = problemKind{"not-implemented", 501, "Not implemented"}
 	probStorage          = problemKind{"storage-unavailable", 503, "Storage unavailable"}
+	probPayDeclined      = problemKind{"payment-declined", 422, payment.Title(fiscal.CodePaymentDeclined)}
+	probPayCancelled     = problemKind{"payment-cancelled", 422, payment.Title(fiscal.CodePaymentCancelled)}
+	probPayTimeout       = problemKind{"payment-timeout", 504, payment.Title(fiscal.CodePaymentTimeout)}
+	probPayUnknown       = problemKind{"payment-outcome-unknown", 503, "Payment outcome unknown"}
 )
 
 // ProblemTypes lists every problem type the API answers with, for the
@@ -43,7 +48,8 @@ var (
 func ProblemTypes() []problemKind {
 	return []problemKind{probInvalidHeader, probMalformedJSON, probValidation, probUnauthorized, probNotFound, probMethod,
 		probConflict, probTooLarge, probMediaType, probHeaderTooLarge, probUnknownCase, probUnsupportedMkt,
-		probUnsupportedValue, probTooMany, probInternal, probNotImplemented, probStorage}
+		probUnsupportedValue, probTooMany, probInternal, probNotImplemented, probStorage,
+		probPayDeclined, probPayCancelled, probPayTimeout, probPayUnknown}
 }
 
 var kindByCode = map[fiscal.Code]problemKind{
@@ -57,6 +63,10 @@ var kindByCode = map[fiscal.Code]problemKind{
 	fiscal.CodeNotImplemented:    probNotImplemented,
 	fiscal.CodeStorage:           probStorage,
 	fiscal.CodeInternal:          probInternal,
+	fiscal.CodePaymentDeclined:   probPayDeclined,
+	fiscal.CodePaymentCancelled:  probPayCancelled,
+	fiscal.CodePaymentTimeout:    probPayTimeout,
+	fiscal.CodePaymentUnknown:    probPayUnknown,
 }
 
 // problemFor maps an error to its problem kind, detail and field errors.

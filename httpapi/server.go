@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/fiscal/payment"
 )
 
 // APIVersion is the POS System API version fiscald implements.
@@ -37,6 +38,8 @@ type Options struct {
 	// Throttle configures authentication throttling (zero: 10 failures in
 	// 60 s block a source address for 60 s).
 	Throttle ThrottleOptions
+	// Payments serves /v2/pay; nil: no CashBox has payment terminals.
+	Payments *payment.Service
 	// SpoolDir holds market exports while they are built (default: the
 	// system temporary directory).
 	SpoolDir string
@@ -45,6 +48,7 @@ type Options struct {
 // Server is the HTTP API. Build it with New and serve Handler().
 type Server struct {
 	svc      *fiscal.Service
+	payments *payment.Service
 	log      *slog.Logger
 	engine   *gin.Engine
 	throttle *throttle
@@ -58,6 +62,7 @@ func New(o Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		svc:      o.Service,
+		payments: o.Payments,
 		log:      o.Log,
 		throttle: newThrottle(o.Throttle),
 		metrics:  newHTTPMetrics(o.Registry),
@@ -84,7 +89,7 @@ func New(o Options) *Server {
 		s.route(http.MethodPost, prefix+"/echo", s.echo)
 		s.route(http.MethodPost, prefix+"/sign", s.sign)
 		s.route(http.MethodPost, prefix+"/journal", s.journal)
-		s.route(http.MethodPost, prefix+"/pay", s.notImplemented)
+		s.route(http.MethodPost, prefix+"/pay", s.pay)
 		s.route(http.MethodPost, prefix+"/issue", s.notImplemented)
 		s.route(http.MethodGet, prefix+"/issue/:queue/:item/delivered", s.notImplemented)
 	}
@@ -214,7 +219,12 @@ func (s *Server) problem(c *gin.Context, k problemKind, detail string, instanceO
 // failures with the correlation id.
 func (s *Server) fail(c *gin.Context, err error, op string) {
 	k, detail, errs := problemFor(err)
-	if k.Status >= 500 {
+	switch {
+	case k == probPayUnknown:
+		// Not a failure of fiscald: the terminal must settle the payment.
+		s.log.Warn("payment outcome unknown", "correlation_id", correlation(c), "operation_id", op, "err", err)
+		c.Header("Retry-After", "5")
+	case k.Status >= 500:
 		s.log.Error("request failed", "correlation_id", correlation(c), "path", c.Request.URL.Path, "operation_id", op, "err", err)
 		if k == probStorage {
 			c.Header("Retry-After", "5")

@@ -85,6 +85,16 @@ func (b *Batch) Set(ns Namespace, key, value []byte) error {
 	return nil
 }
 
+// Delete removes an auxiliary record (an index entry whose subject is
+// settled). Entries cannot be deleted.
+func (b *Batch) Delete(ns Namespace, key []byte) error {
+	var kb [64]byte
+	if err := b.pb.Delete(recordKey(kb[:0], ns, key), nil); err != nil {
+		return fmt.Errorf("journal: delete record: %w", err)
+	}
+	return nil
+}
+
 // Apply makes the batch visible and fixes its place in the log, without
 // waiting for the sync. The chains it appended to advance; a following batch
 // on the same chain may be built at once. Call Wait before acknowledging.

@@ -27,7 +27,7 @@ var (
 	// ErrInvalidAmount: a payment or refund of zero.
 	ErrInvalidAmount = errors.New("paysandbox: amount must not be zero")
 	// ErrNoTransaction: LastTransaction before any approved transaction.
-	ErrNoTransaction = errors.New("paysandbox: no transaction yet")
+	ErrNoTransaction = fmt.Errorf("paysandbox: no transaction yet: %w", device.ErrNoTransaction)
 )
 
 // Options configure a Provider.

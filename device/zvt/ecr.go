@@ -18,11 +18,11 @@ var (
 	// final result was seen. It wraps device.ErrUnavailable: the caller
 	// answers "try later" and settles the transaction with
 	// LastTransaction (Repeat Receipt) once the terminal is back.
-	ErrOutcomeUnknown = fmt.Errorf("zvt: transaction outcome unknown: %w", device.ErrUnavailable)
+	ErrOutcomeUnknown = fmt.Errorf("zvt: %w", device.ErrOutcomeUnknown)
 	// ErrNoReceipt means the PT has no transaction to repeat (it aborted
 	// a Repeat Receipt): nothing was booked since its last End-of-Day or
 	// ever.
-	ErrNoReceipt = errors.New("zvt: terminal has no transaction to repeat")
+	ErrNoReceipt = fmt.Errorf("zvt: terminal has no transaction to repeat: %w", device.ErrNoTransaction)
 	// ErrClosed means the ECR was closed.
 	ErrClosed = fmt.Errorf("zvt: ECR closed: %w", device.ErrUnavailable)
 )

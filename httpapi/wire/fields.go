@@ -31,12 +31,19 @@ func elem(parent string, index int, name string) fieldPath {
 	return fieldPath{parent: parent, index: index, name: name}
 }
 
+// member is the path of a nested object's members (parent.name); index -1
+// marks it.
+func member(parent string) fieldPath { return fieldPath{parent: parent, index: -1} }
+
 // String renders the path as the problem document shows it.
 func (p fieldPath) String() string {
 	if p.parent == "" {
 		return p.name
 	}
 	s := p.parent + "[" + strconv.Itoa(p.index) + "]"
+	if p.index < 0 {
+		s = p.parent
+	}
 	if p.name != "" {
 		s += "." + p.name
 	}

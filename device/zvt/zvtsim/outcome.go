@@ -32,11 +32,13 @@ const hostDeclined zvt.ResultCode = 0x05
 // Outcomes returns the amount table: the rows of paysandbox.Outcomes (the
 // project's one copy of pos-system-api-v2.md §8.6, with its amounts,
 // tip, partial approval and delays) with ZVT result codes: approved 00,
-// declined 05 in a Status-Information, and both the cancel and the
-// terminal's own timeout (60 s, shorter than the ECR's T4) Abort 6C, as
-// a PT reports them. The ZVT driver therefore sees the timeout row as
-// cancelled, where the sandbox provider reports device.PayTimeout. Every
-// other amount is approved at once for exactly the amount requested.
+// declined 05 in a Status-Information, the cancel Abort 6C, and the
+// timeout row, after the terminal's own wait (60 s, shorter than the
+// ECR's T4), Abort A1 ("remote station does not respond"): the one ZVT
+// code the driver reports as a timeout, so /v2/pay answers the row with
+// payment-timeout over ZVT as over the sandbox provider (6C means "timeout
+// or abort key" and reads as a cancel). Every other amount is approved at
+// once for exactly the amount requested.
 func Outcomes() []Outcome {
 	rows := paysandbox.Outcomes()
 	out := make([]Outcome, len(rows))
@@ -57,8 +59,10 @@ func fromSandbox(r paysandbox.Outcome) Outcome {
 		o.Result = zvt.ResultOK
 	case device.PayDeclined:
 		o.Result, o.Description = hostDeclined, r.Description+" by the host (result 05)"
-	case device.PayCancelled, device.PayTimeout:
+	case device.PayCancelled:
 		o.Result, o.Description = zvt.ResultAborted, r.Description+": Abort 6C"
+	case device.PayTimeout:
+		o.Result, o.Description = zvt.ResultRemoteNoResponse, r.Description+": Abort A1"
 	default:
 		o.Result, o.Description = zvt.ResultSystemError, r.Description+": Abort FF"
 	}

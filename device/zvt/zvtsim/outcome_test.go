@@ -18,7 +18,7 @@ func TestOutcomeCodes(t *testing.T) {
 	}
 	want := []row{
 		{3000010, hostDeclined, 0, 2 * time.Second},
-		{3000020, zvt.ResultAborted, 0, time.Minute},
+		{3000020, zvt.ResultRemoteNoResponse, 0, time.Minute},
 		{3000040, zvt.ResultAborted, 0, 2 * time.Second},
 		{3000050, zvt.ResultOK, 3300055, 0},
 		{3000060, zvt.ResultOK, 3000060, time.Minute},
