@@ -17,6 +17,7 @@ import (
 	"github.com/fiscald/fiscald/device/signsim"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/at"
+	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/journal"
 )
@@ -35,6 +36,7 @@ type env struct {
 	Boxes []box
 	srv   *httptest.Server
 	svc   *fiscal.Service
+	pay   *payment.Service
 	db    *journal.DB
 	Reg   *prometheus.Registry
 	now   func() time.Time
@@ -48,6 +50,8 @@ type envOptions struct {
 	now      func() time.Time
 	// wrap, if set, wraps CashBox i's simulated signer (fault tests).
 	wrap func(i int, s device.Signer) device.Signer
+	// pay, if set, attaches payment terminals (pay_test.go).
+	pay *payOptions
 }
 
 // newEnv starts a server with n AT CashBoxes.
@@ -100,10 +104,14 @@ func (e *env) start() {
 			t.Fatal(err)
 		}
 	}
+	e.pay = e.startPayments()
 	if err := e.svc.Start(); err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Options{Service: e.svc, Registry: e.Reg, Gatherer: e.Reg, Throttle: e.opts.throttle})
+	if e.pay != nil {
+		e.pay.Start()
+	}
+	api := httpapi.New(httpapi.Options{Service: e.svc, Payments: e.pay, Registry: e.Reg, Gatherer: e.Reg, Throttle: e.opts.throttle})
 	e.srv = httptest.NewServer(api.Handler())
 	e.URL = e.srv.URL
 }
@@ -111,6 +119,9 @@ func (e *env) start() {
 func (e *env) stop() {
 	if e.srv == nil {
 		return
+	}
+	if e.pay != nil {
+		e.pay.Close(5 * time.Second) // waiting /pay requests end first
 	}
 	e.srv.Close()
 	e.svc.Close()

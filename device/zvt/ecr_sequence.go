@@ -151,7 +151,7 @@ func (e *ECR) follow(ctx context.Context, link Link, so seqOptions, r *seqResult
 		a, err := link.Receive(rctx)
 		cancel()
 		if err != nil {
-			if abortBy.IsZero() && ctx.Err() != nil {
+			if abortBy.IsZero() && callerDone(ctx) {
 				e.opt.Log.Info("zvt: caller gave up, aborting", "device", e.opt.Name)
 				if err := answer(APDU{}, AbortCommand()); err != nil {
 					return e.lose(link, r, fmt.Errorf("send abort: %w", err))
@@ -268,4 +268,15 @@ func (e *ECR) lose(link Link, r *seqResult, cause error) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %w", ErrOutcomeUnknown, cause)
+}
+
+// callerDone reports whether the caller's context has ended, including
+// the instant in which a context derived from it for the same deadline
+// has fired its own timer and ctx's has not yet.
+func callerDone(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }

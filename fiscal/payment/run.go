@@ -31,7 +31,7 @@ func (s *Service) run(p *payment) {
 	switch {
 	case err != nil && isUnknown(err):
 		s.unknown(p, err)
-	case err != nil && s.ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case err != nil && s.ctx.Err() != nil && !expired(ctx):
 		// fiscald stops: the terminal was asked to abort; what it did is
 		// settled at the next start.
 		s.log.Warn("payment interrupted by shutdown", "cashbox_id", p.cashbox, "operation_id", p.key.ID, "err", err)
@@ -84,7 +84,7 @@ func (s *Service) persist(p *payment, r device.PayResult) error {
 
 // judge turns the terminal's answer into a verdict (§8.4).
 func (s *Service) judge(ctx context.Context, p *payment, res device.PayResult, err error) verdict {
-	limitPassed := errors.Is(ctx.Err(), context.DeadlineExceeded)
+	limitPassed := expired(ctx)
 	timeout := verdict{code: fiscal.CodePaymentTimeout, label: "timeout", detail: fmt.Sprintf(
 		"the terminal did not finish within the payment limit of %s; the transaction was cancelled and nothing was charged", s.limit)}
 	if err != nil {
@@ -173,4 +173,15 @@ func completedMessage(f *flight, v verdict) string {
 		return fmt.Sprintf("%s of %s on terminal %s approved", f.Action, wire.NewDecimal(v.result.Amount, 2), f.Terminal)
 	}
 	return fmt.Sprintf("%s on terminal %s ended %s: %s", f.Action, f.Terminal, v.label, v.detail)
+}
+
+// expired reports whether ctx's deadline has passed, also in the instant
+// before its own timer fired while a context derived from it for the same
+// deadline (the driver's) has ended already.
+func expired(ctx context.Context) bool {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
