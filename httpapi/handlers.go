@@ -47,6 +47,7 @@ func (s *Server) pay(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	key := fiscal.OpKey{CashBox: call.cashbox.ID, ID: call.opID}
+	joined := false
 	out, replay, err := s.svc.Do(ctx, key, call.digest, fiscal.Stored, func(op *fiscal.Operation) (fiscal.Outcome, error) {
 		req, err := wire.DecodePayRequest(call.doc)
 		if err != nil {
@@ -56,7 +57,8 @@ func (s *Server) pay(c *gin.Context) {
 			err = &fiscal.Error{Code: fiscal.CodeUnsupportedValue, Detail: "no payment terminal is configured for this CashBox"}
 			return storedProblem(c, err, call.opID), nil
 		}
-		out, err := s.payments.Pay(ctx, payment.Call{Op: op, CashBox: call.cashbox, Request: req, Correlation: correlation(c)})
+		out, j, err := s.payments.Pay(ctx, payment.Call{Op: op, CashBox: call.cashbox, Request: req, Correlation: correlation(c)})
+		joined = j
 		var fe *fiscal.Error
 		if err != nil && errors.As(err, &fe) && fe.Stored() {
 			return storedProblem(c, err, call.opID), nil
@@ -69,7 +71,7 @@ func (s *Server) pay(c *gin.Context) {
 	case err != nil:
 		s.fail(c, err, call.opID)
 	default:
-		write(c, out, replay)
+		write(c, out, replay || joined) // a retry's answer is a replay
 	}
 }
 

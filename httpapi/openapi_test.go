@@ -26,6 +26,7 @@ import (
 
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/httpapi"
+	"github.com/fiscald/fiscald/httpapi/wire"
 	"github.com/fiscald/fiscald/internal/fixtures"
 )
 
@@ -560,6 +561,61 @@ func TestOpenAPIDocument(t *testing.T) {
 				})
 			}
 		}},
+		{"pay request enumerations are those of the decoder", func(t *testing.T) {
+			props := oaObj(doc.schema("PayRequest")["properties"])
+			want := map[string][]string{
+				"Action":   {wire.ActionPayment, wire.ActionRefund, wire.ActionCancel, wire.ActionPreAuthorization},
+				"Protocol": wire.PayProtocolNames,
+			}
+			for name, values := range want {
+				var got []string
+				for _, v := range oaArr(oaObj(props[name])["enum"]) {
+					got = append(got, oaStr(v))
+				}
+				if !slices.Equal(got, values) {
+					t.Errorf("PayRequest.%s enum %v, the decoder accepts %v", name, got, values)
+				}
+			}
+		}},
+		{"pay documents every outcome of the payment service", func(t *testing.T) {
+			o := doc.operation("POST", "/v2/pay")
+			if o == nil {
+				t.Fatal("POST /v2/pay is not documented")
+			}
+			responses := oaObj(o.op["responses"])
+			ok := doc.deref(responses["200"])
+			if ref := oaObj(oaObj(oaObj(ok["content"])["application/json"])["schema"])["$ref"]; ref != "#/components/schemas/PayResponse" {
+				t.Errorf("200: schema %v, want PayResponse", ref)
+			}
+			// The problems /v2/pay answers with (fiscal/payment, handler
+			// pay), by status; every payment-* type belongs here too.
+			want := map[int][]string{
+				400: {"validation-error", "malformed-json", "invalid-header"},
+				422: {"unsupported-value"},
+				501: {"not-implemented"},
+				503: {"storage-unavailable"},
+			}
+			for _, k := range httpapi.ProblemTypes() {
+				if strings.HasPrefix(k.Suffix, "payment-") {
+					want[k.Status] = append(want[k.Status], k.Suffix)
+				}
+			}
+			for status, suffixes := range want {
+				resp := doc.deref(responses[strconv.Itoa(status)])
+				if resp == nil {
+					t.Errorf("status %d is not documented", status)
+					continue
+				}
+				for _, sfx := range suffixes {
+					if !slices.Contains(oaURN.FindAllString(oaStr(resp["description"]), -1), "urn:fiscald:problem:"+sfx) {
+						t.Errorf("%d: the description does not name %s", status, sfx)
+					}
+				}
+				if status == 503 && oaObj(resp["headers"])["Retry-After"] == nil {
+					t.Error("503: Retry-After is not documented")
+				}
+			}
+		}},
 		{"conventions: case values, decimals, moments, ids", func(t *testing.T) {
 			caseNames := []string{"ftReceiptCase", "ftChargeItemCase", "ftPayItemCase", "ftState", "ftJournalType", "ftSignatureFormat", "ftSignatureType", "State"}
 			decimals := []string{"Amount", "Quantity", "VATRate", "VATAmount", "UnitPrice", "UnitQuantity", "Position", "cbReceiptAmount"}
@@ -881,6 +937,64 @@ func TestOpenAPIExamples(t *testing.T) {
 			}
 		}
 	})
+	t.Run("pay examples: decoded as fiscald decodes them, items as §8.1 and §8.5 describe them", func(t *testing.T) {
+		actions := map[string]bool{}
+		for _, v := range examples("/v2/pay", "request") {
+			body, _ := json.Marshal(v) // json.Number keeps the literals
+			doc, err := wire.Parse(body)
+			if err != nil {
+				t.Errorf("request example %s: %v", body, err)
+				continue
+			}
+			req, err := wire.DecodePayRequest(doc)
+			if err != nil {
+				t.Errorf("request example %s: %v", body, err)
+				continue
+			}
+			actions[req.Action] = true
+			neg := strings.HasPrefix(req.PayItem.Amount.String(), "-")
+			if req.Action != wire.ActionPayment && (req.PayItem.ID == "" || !neg) || req.Action == wire.ActionPayment && neg {
+				t.Errorf("request example %s: a refund or cancel names the payment's ftPayItemId with a negative Amount, a payment has a positive one", body)
+			}
+		}
+		for _, a := range []string{wire.ActionPayment, wire.ActionRefund, wire.ActionCancel} {
+			if !actions[a] {
+				t.Errorf("no /v2/pay request example with Action %s", a)
+			}
+		}
+		const electronic, iface, tip = 0x80_0000, 0x100_0000, 0x40_0000
+		tipped := false
+		for _, v := range examples("/v2/pay", "200") {
+			var sum, requested *big.Rat
+			items := oaArr(oaObj(v)["ftPayItems"])
+			for i, it := range items {
+				c, _ := strconv.ParseUint(field(it, "ftPayItemCase"), 10, 64)
+				prov := oaObj(oaObj(oaObj(it)["ftPayItemCaseData"])["Provider"])
+				if c&(electronic|iface) != electronic|iface {
+					t.Errorf("pay item case %#x lacks the electronic or interface flag", c)
+				}
+				if isTip := c&tip != 0; isTip != (i == 1) {
+					t.Errorf("pay item %d of %d: tip flag %v; only the second item of a payment is the tip item", i, len(items), isTip)
+				}
+				if i == 0 && field(it, "ftPayItemId") != fmt.Sprint(prov["PaymentId"]) {
+					t.Errorf("ftPayItemId %s differs from Provider.PaymentId %v", field(it, "ftPayItemId"), prov["PaymentId"])
+				}
+				if sum == nil {
+					sum, requested = new(big.Rat), oaRat(prov["RequestedAmount"])
+				}
+				sum.Add(sum, oaRat(oaObj(it)["Amount"]))
+			}
+			if len(items) == 2 {
+				tipped = true
+				if sum.Cmp(requested) != 0 {
+					t.Errorf("card and tip item sum to %s, not to the requested %s", sum.FloatString(2), requested.FloatString(2))
+				}
+			}
+		}
+		if !tipped {
+			t.Error("no /v2/pay response example with a tip item")
+		}
+	})
 	t.Run("echo example", func(t *testing.T) {
 		if len(examples("/v2/echo", "request")) == 0 || len(examples("/v2/echo", "200")) == 0 {
 			t.Error("/v2/echo has no request or response example")
@@ -1050,7 +1164,9 @@ func oaCheckLive(t *testing.T, doc *oaDoc, method, path string, r resp) {
 		if !slices.Contains(oaURN.FindAllString(oaStr(resp["description"]), -1), urn) {
 			t.Errorf("%s %s %d: %s is not named in the response description %q", method, path, r.Status, urn, resp["description"])
 		}
-		if p["correlationId"] != r.Header.Get("x-correlation-id") {
+		// A replay repeats the stored bytes, with the correlation id of
+		// the request that produced them.
+		if p["correlationId"] != r.Header.Get("x-correlation-id") && r.Header.Get("x-idempotent-replay") != "true" {
 			t.Errorf("correlationId %v differs from x-correlation-id %q", p["correlationId"], r.Header.Get("x-correlation-id"))
 		}
 	}
@@ -1087,7 +1203,8 @@ func TestOpenAPILiveResponses(t *testing.T) {
 	}
 	const deReceipt = uint64(0x4445_2000_0000_0001)
 	posReceipt := `{"cbTerminalID":"T02",` + receipt("T02-1", casePOS, sale("7.80", "14.90"))[1:]
-	var previous resp
+	const payBody = `{"Action":"payment","Protocol":"use_auto","cbPayItem":{"Description":"Card","Amount":10}}`
+	var previous, payFirst resp
 
 	type live struct {
 		name         string
@@ -1121,6 +1238,11 @@ func TestOpenAPILiveResponses(t *testing.T) {
 					if oaJournalBranch(doc, fmt.Sprint(jt)) == nil {
 						t.Errorf("echo offers ftJournalType %v, which JournalResponse does not document", jt)
 					}
+				}
+				// Without a payment service the CashBox has no terminal.
+				caps := oaObj(r.JSON(t)["Capabilities"])
+				if slices.Contains(oaArr(caps["Endpoints"]), any("pay")) || len(oaArr(caps["PayProtocols"])) != 0 {
+					t.Errorf("a CashBox without a payment terminal offers Endpoints %v, PayProtocols %v", caps["Endpoints"], caps["PayProtocols"])
 				}
 			}},
 		{name: "sign before the initial operation", method: "POST", path: "/v2/sign", body: receipt("early", casePOS, sale("7.80", "14.90")), status: 200},
@@ -1172,7 +1294,34 @@ func TestOpenAPILiveResponses(t *testing.T) {
 		journal(atDEP7v2, false),
 		{name: "journal undefined type", method: "POST", path: "/v2/journal", body: `{"ftJournalType":4}`, status: 422, problem: "unknown-case"},
 		{name: "journal DE DSFinV-K on an AT CashBox", method: "POST", path: "/v2/journal", body: `{"ftJournalType":4919338167972134914}`, status: 501, problem: "not-implemented"},
-		{name: "pay", method: "POST", path: "/v2/pay", body: `{"Action":"payment","Protocol":"use_auto","cbPayItem":{"Description":"Card","Amount":10}}`, status: 501, problem: "not-implemented"},
+		// The harness configures no payment service: every valid /v2/pay
+		// request is refused as unsupported, and that outcome is stored.
+		{name: "pay without a payment terminal", method: "POST", path: "/v2/pay", headers: withHeaders("pay-1", nil), body: payBody, status: 422, problem: "unsupported-value",
+			check: func(t *testing.T, r resp) {
+				if d := oaObj(mustDecode(t, r.Body))["detail"]; d != "no payment terminal is configured for this CashBox" {
+					t.Errorf("detail %q", d)
+				}
+				payFirst = r
+			}},
+		{name: "pay replay", method: "POST", path: "/pay/", headers: withHeaders("pay-1", nil), body: payBody, status: 422, problem: "unsupported-value",
+			check: func(t *testing.T, r resp) {
+				if r.Header.Get("x-idempotent-replay") != "true" || !bytes.Equal(r.Body, payFirst.Body) {
+					t.Errorf("not a replay: x-idempotent-replay %q, same body %v", r.Header.Get("x-idempotent-replay"), bytes.Equal(r.Body, payFirst.Body))
+				}
+			}},
+		{name: "pay operation conflict", method: "POST", path: "/v2/pay", headers: withHeaders("pay-1", nil),
+			body: strings.Replace(payBody, `"Amount":10`, `"Amount":11`, 1), status: 409, problem: "operation-conflict"},
+		{name: "pay validation error", method: "POST", path: "/v2/pay", body: `{"Action":"bogus","Protocol":"none","cbPayItem":{"Amount":10}}`, status: 400, problem: "validation-error",
+			check: func(t *testing.T, r resp) {
+				var fields []string
+				for _, fe := range oaArr(oaObj(mustDecode(t, r.Body))["errors"]) {
+					fields = append(fields, oaStr(oaObj(fe)["field"]))
+				}
+				if want := []string{"Action", "Protocol", "cbPayItem.Description"}; !reflect.DeepEqual(fields, want) {
+					t.Errorf("errors name %v, want %v", fields, want)
+				}
+			}},
+		{name: "pay malformed JSON", method: "POST", path: "/v2/pay", body: `{"Action":"payment","action":"refund"}`, status: 400, problem: "malformed-json"},
 		{name: "issue", method: "POST", path: "/v2/issue", body: `{}`, status: 501, problem: "not-implemented"},
 		{name: "delivered", method: "GET", path: "/v2/issue/" + b.QueueID + "/" + fiscal.NewUUID() + "/delivered", headers: withHeaders("", map[string]string{"x-operation-id": "", "Content-Type": ""}),
 			status: 501, problem: "not-implemented"},

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/device/paysandbox"
 	"github.com/fiscald/fiscald/device/serialport"
 	"github.com/fiscald/fiscald/device/zvt"
@@ -30,6 +31,8 @@ type payOptions struct {
 	limit, resolveWait time.Duration
 	// scale shrinks the sandbox provider's delays.
 	scale float64
+	// sandbox, if set, is the test provider, kept across restarts.
+	sandbox device.PaymentTerminal
 }
 
 func (e *env) startPayments() *payment.Service {
@@ -45,8 +48,11 @@ func (e *env) startPayments() *payment.Service {
 	for _, b := range e.Boxes {
 		terms[b.ID] = ts
 	}
-	ps, err := payment.New(payment.Options{Fiscal: e.svc, DB: e.db, Terminals: terms,
-		Sandbox: paysandbox.New(paysandbox.Options{TimeScale: o.scale}), Limit: o.limit, ResolveWait: o.resolveWait, Registry: e.Reg})
+	sandbox := o.sandbox
+	if sandbox == nil {
+		sandbox = paysandbox.New(paysandbox.Options{TimeScale: o.scale})
+	}
+	ps, err := payment.New(payment.Options{Fiscal: e.svc, DB: e.db, Terminals: terms, Sandbox: sandbox, Limit: o.limit, ResolveWait: o.resolveWait, Registry: e.Reg})
 	if err != nil {
 		e.t.Fatal(err)
 	}

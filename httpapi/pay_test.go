@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/device/paysandbox"
 	"github.com/fiscald/fiscald/device/zvt/zvtsim"
 	"github.com/fiscald/fiscald/fiscal"
@@ -435,5 +437,58 @@ func TestPayMetrics(t *testing.T) {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// crashAfterResult is a payment terminal that, like a fiscald that dies
+// after acknowledging the terminal's result, never returns the result of
+// a payment it charged: it holds the call until the service stops.
+type crashAfterResult struct {
+	device.PaymentTerminal
+}
+
+func (c crashAfterResult) Pay(ctx context.Context, req device.PayRequest) (device.PayResult, error) {
+	if _, err := c.PaymentTerminal.Pay(ctx, req); err != nil {
+		return device.PayResult{}, err
+	}
+	<-ctx.Done()
+	return device.PayResult{}, ctx.Err()
+}
+
+// TestPayRestartFindsBookedResult: the terminal's result was journaled
+// and booked, but fiscald stopped before it finished the operation; after
+// the restart the terminal's last transaction confirms it and the POS
+// gets the approval, once.
+func TestPayRestartFindsBookedResult(t *testing.T) {
+	inner := paysandbox.New(paysandbox.Options{TimeScale: 0.0001})
+	crashing := true
+	o := payOptions{sandbox: inner, resolveWait: 3 * time.Second}
+	o.terminals = func() []*payment.Terminal {
+		var d device.PaymentTerminal = inner
+		if crashing {
+			d = crashAfterResult{inner}
+		}
+		return []*payment.Terminal{{Name: "pt", Protocol: payment.ProtocolZVT, Device: d}}
+	}
+	e := newEnv(t, envOptions{sandbox: true, pay: &o})
+	b := e.Boxes[0]
+	op := fiscal.NewUUID()
+	body := payBody("payment", "zvt", 2590, "")
+	first := make(chan resp, 1)
+	go func() { first <- e.postOp(b, "/v2/pay", op, body) }()
+	time.Sleep(300 * time.Millisecond)
+	crashing = false
+	e.restart()
+	if r := <-first; r.Status != 503 {
+		t.Errorf("request during the stop: %d %s", r.Status, r.Body)
+	}
+	r := e.postOp(b, "/v2/pay", op, body)
+	checkApproval(t, "after restart", r, 2590, 2590, "zvt")
+	it := decodeItem(t, payItems(t, r)[0])
+	if it.CaseData.Provider["ReceiptNumber"] == "" || it.CaseData.Provider["TraceNumber"] == "" {
+		t.Errorf("provider data %v", it.CaseData.Provider)
+	}
+	if again := e.postOp(b, "/v2/pay", op, body); string(again.Body) != string(r.Body) {
+		t.Errorf("replay differs: %s", again.Body)
 	}
 }

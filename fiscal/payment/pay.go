@@ -54,20 +54,21 @@ func newPayment(key fiscal.OpKey, digest [32]byte, f *flight, term *Terminal, st
 }
 
 // Pay runs the payment of c.Op, or joins it when it runs already, and
-// returns its outcome once it has one. Stored outcomes (a result of the
+// returns its outcome once it has one; joined reports an outcome an
+// earlier request began (a retry's answer). Stored outcomes (a result of the
 // terminal, a timeout, a refused request) come back as an Outcome; a
 // refused request is a *fiscal.Error the caller stores; an unknown
 // outcome is a *fiscal.Error with CodePaymentUnknown (not stored); when
 // ctx ends first, ctx's error: the payment goes on, and a retry with the
 // same operation id waits for it.
-func (s *Service) Pay(ctx context.Context, c Call) (fiscal.Outcome, error) {
+func (s *Service) Pay(ctx context.Context, c Call) (out fiscal.Outcome, joined bool, err error) {
 	r := c.Request
 	if r.Action == wire.ActionPreAuthorization {
-		return fiscal.Outcome{}, &fiscal.Error{Code: fiscal.CodeNotImplemented, Detail: "Action pre_authorization is not supported"}
+		return fiscal.Outcome{}, false, &fiscal.Error{Code: fiscal.CodeNotImplemented, Detail: "Action pre_authorization is not supported"}
 	}
 	amount, err := r.PayItem.Amount.Cents()
 	if err != nil {
-		return fiscal.Outcome{}, fieldError("cbPayItem.Amount", wire.CodeRange, "is too large")
+		return fiscal.Outcome{}, false, fieldError("cbPayItem.Amount", wire.CodeRange, "is too large")
 	}
 	key := c.Op.Key()
 	digest := c.Op.Digest()
@@ -76,16 +77,17 @@ func (s *Service) Pay(ctx context.Context, c Call) (fiscal.Outcome, error) {
 		if p := s.running[key]; p != nil {
 			s.mu.Unlock()
 			if p.digest != digest {
-				return fiscal.Outcome{}, fiscal.ErrConflict
+				return fiscal.Outcome{}, false, fiscal.ErrConflict
 			}
-			return s.await(ctx, c.Op, p)
+			out, err := s.await(ctx, c.Op, p)
+			return out, true, err
 		}
 		if out, ok, err := s.fis.StoredOutcome(key, digest); err != nil || ok {
 			s.mu.Unlock()
 			if ok {
 				c.Op.MarkStored()
 			}
-			return out, err
+			return out, ok, err
 		}
 		orig := ""
 		if r.Action != wire.ActionPayment {
@@ -97,20 +99,21 @@ func (s *Service) Pay(ctx context.Context, c Call) (fiscal.Outcome, error) {
 			case <-ch:
 				continue
 			case <-ctx.Done():
-				return fiscal.Outcome{}, ctx.Err()
+				return fiscal.Outcome{}, false, ctx.Err()
 			}
 		}
 		p, err := s.prepare(c, amount)
 		if err != nil {
 			s.mu.Unlock()
-			return fiscal.Outcome{}, err
+			return fiscal.Outcome{}, false, err
 		}
 		s.running[key] = p
 		if orig != "" {
 			s.undoing[orig] = p.final
 		}
 		s.mu.Unlock()
-		return s.begin(ctx, c.Op, p)
+		out, err := s.begin(ctx, c.Op, p)
+		return out, false, err
 	}
 }
 
