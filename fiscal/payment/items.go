@@ -3,7 +3,6 @@ package payment
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -24,6 +23,14 @@ const (
 	flagInterface   = 0x0100_0000
 	caseVersion2    = 2 << 44
 	countryBitShift = 48
+)
+
+// HTTP statuses of payment outcomes (§8.4); the fiscal layers name them
+// without importing net/http.
+const (
+	statusOK      = 200
+	statusRefused = 422
+	statusTimeout = 504
 )
 
 // Titles of the payment problem types (the HTTP layer's table has the
@@ -90,9 +97,9 @@ type payResponse struct {
 // outcome renders the answer of a verdict and the items it creates.
 func (s *Service) outcome(p *payment, f *flight, v verdict) (fiscal.Outcome, []outItem) {
 	if v.code != "" {
-		status := http.StatusUnprocessableEntity
+		status := statusRefused
 		if v.code == fiscal.CodePaymentTimeout {
-			status = http.StatusGatewayTimeout
+			status = statusTimeout
 		}
 		doc := wire.Problem{Type: wire.ProblemTypePrefix + string(v.code), Title: titles[v.code], Status: status,
 			Detail: v.detail, Instance: "/v2/pay#op=" + f.OperationID, CorrelationID: f.Correlation}
@@ -104,7 +111,7 @@ func (s *Service) outcome(p *payment, f *flight, v verdict) (fiscal.Outcome, []o
 		resp.PayItems = append(resp.PayItems, it.json)
 	}
 	body, _ := json.Marshal(&resp)
-	return fiscal.Outcome{Status: http.StatusOK, Body: body}, items
+	return fiscal.Outcome{Status: statusOK, Body: body}, items
 }
 
 // items builds the pay items of an approval: the card payment, a tip
