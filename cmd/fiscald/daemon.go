@@ -14,8 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/fiscald/fiscald/device/paysandbox"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/at"
+	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/internal/config"
 	"github.com/fiscald/fiscald/internal/devicemetrics"
@@ -38,6 +40,8 @@ type daemon struct {
 	devices *devices
 	demo    *demo
 	flags   flags
+	terms   *payTerminals
+	payment *payment.Service
 }
 
 // build opens the journal, attaches the devices, restores the service and
@@ -112,13 +116,67 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 	for _, id := range d.svc.Retain(ids) {
 		log.Warn("cashbox is no longer configured: it keeps its journal but cannot authenticate", "cashbox_id", id)
 	}
+	if err := d.openPayments(ids); err != nil {
+		return nil, err
+	}
+	d.svc.SetPayItems(d.payment)
 	var gatherer prometheus.Gatherer = d.reg
 	if cfg.MetricsListen != "" {
 		gatherer = nil
 	}
-	d.api = httpapi.New(httpapi.Options{Service: d.svc, Log: log.With("component", "http"), Registry: d.reg, Gatherer: gatherer,
+	d.api = httpapi.New(httpapi.Options{Service: d.svc, Payments: d.payment, Log: log.With("component", "http"), Registry: d.reg, Gatherer: gatherer,
 		Throttle: httpapi.ThrottleOptions{Failures: cfg.Auth.Failures, Window: cfg.Auth.Window, Block: cfg.Auth.Block}})
 	return d, nil
+}
+
+// openPayments builds the payment terminals and the /v2/pay service for
+// the provisioned CashBoxes (ids, in spec order). Sandbox CashBoxes also
+// get the sandbox provider (Protocol "test"); in the demo every CashBox
+// pays through the in-process ZVT simulator as well.
+func (d *daemon) openPayments(ids []string) (err error) {
+	scale := d.flags.simTimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	d.terms, err = openPayTerminals(d.cfg.PaymentTerminals, d.log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			d.terms.Close()
+		}
+	}()
+	names := map[string][]string{}
+	if d.demo != nil {
+		if err := d.terms.startDemoSim(d.cfg.Data, scale); err != nil {
+			return fmt.Errorf("demo payment terminal: %w", err)
+		}
+		for _, id := range ids {
+			names[id] = []string{demoTerminal}
+		}
+	} else {
+		used := map[string]bool{}
+		for i, cb := range d.cfg.CashBoxes {
+			names[ids[i]] = cb.PaymentTerminals
+			for _, n := range cb.PaymentTerminals {
+				used[n] = true
+			}
+		}
+		for _, t := range d.cfg.PaymentTerminals {
+			if !used[t.Name] {
+				d.log.Warn("payment terminal is used by no CashBox", "terminal", t.Name)
+			}
+		}
+	}
+	d.payment, err = payment.New(payment.Options{
+		Fiscal: d.svc, DB: d.db, Terminals: d.terms.route(names),
+		Sandbox:     paysandbox.New(paysandbox.Options{Name: payment.SandboxName, TimeScale: scale, Log: d.log.With("component", "paysandbox")}),
+		Limit:       d.cfg.PaymentLimit,
+		ResolveWait: d.flags.payResolveWait,
+		Registry:    d.reg, Log: d.log.With("component", "payment"),
+	})
+	return err
 }
 
 // cashboxSpecs turns the configuration's CashBoxes into provisioning specs.
@@ -186,14 +244,18 @@ func (d *daemon) serve(ctx context.Context) error {
 	defer d.db.Close()
 	eps, err := d.listen()
 	if err != nil {
+		d.terms.Close()
 		return err
 	}
 	if err := d.svc.Start(); err != nil {
 		for _, ep := range eps {
 			ep.ln.Close()
 		}
+		d.terms.Close()
 		return err
 	}
+	d.payment.Start()
+	d.terms.startProbes()
 	errc := make(chan error, len(eps))
 	for _, ep := range eps {
 		go func() { errc <- ep.srv.Serve(ep.ln) }()
@@ -204,7 +266,7 @@ func (d *daemon) serve(ctx context.Context) error {
 		d.log.Warn("systemd notification failed", "err", err)
 	}
 	if d.demo != nil {
-		creds, err := d.demo.writeCredentials(api)
+		creds, err := d.demo.writeCredentials(api, d.demoPayInfo())
 		if err != nil {
 			d.log.Error("demo credentials not written", "err", err)
 		} else {
@@ -220,12 +282,23 @@ func (d *daemon) serve(ctx context.Context) error {
 	sdnotify.Notify("STOPPING=1")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	// Payments are aborted while the HTTP drain runs: a /v2/pay request
+	// may wait minutes for its terminal and would hold the drain.
+	payDone := make(chan struct{})
+	go func() { d.payment.Close(payCloseWait); close(payDone) }()
 	for _, ep := range eps {
 		if err := ep.srv.Shutdown(sctx); err != nil {
 			d.log.Warn("HTTP drain incomplete", "err", err)
 		}
 	}
+	<-payDone
 	d.svc.Close()
+	d.terms.Close() // ends terminal calls still running
+	select {
+	case <-d.payment.Done(): // nothing writes to the journal after this
+	case <-time.After(payCloseWait):
+		d.log.Error("payment goroutines did not end after their terminals were closed")
+	}
 	d.devices.Close()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

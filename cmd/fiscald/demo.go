@@ -169,8 +169,8 @@ func (d *demo) specs(signers []device.Signer) []fiscal.CashBoxSpec {
 }
 
 // writeCredentials writes demo-credentials.json for the bound address and
-// returns its content.
-func (d *demo) writeCredentials(addr *net.TCPAddr) ([]byte, error) {
+// the payment terminals and returns its content.
+func (d *demo) writeCredentials(addr *net.TCPAddr, pay demoPay) ([]byte, error) {
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
@@ -185,7 +185,8 @@ func (d *demo) writeCredentials(addr *net.TCPAddr) ([]byte, error) {
 	out := struct {
 		BaseURL   string `json:"baseUrl"`
 		CashBoxes []cred `json:"cashboxes"`
-	}{BaseURL: "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/v2"}
+		demoPay
+	}{BaseURL: "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port)) + "/v2", demoPay: pay}
 	for _, e := range d.entries {
 		out.CashBoxes = append(out.CashBoxes, cred{Market: e.Market, CashBoxID: e.CashBoxID, AccessToken: d.token(e.CashBoxID), PosSystemID: e.PosSystemID, QueueID: e.QueueID})
 	}

@@ -3,8 +3,9 @@
 // signature devices and journals them durably.
 //
 //	fiscald --config /etc/fiscald/fiscald.yaml
-//	fiscald --demo --data DIR --listen 127.0.0.1:8480 [--demo-cashboxes N]
+//	fiscald --demo --data DIR --listen 127.0.0.1:8480 [--demo-cashboxes N] [--sim-time-scale F]
 //	        [--pkcs11-module PATH --pkcs11-token LABEL --pkcs11-key LABEL --pkcs11-pin-file FILE]
+//	[--pay-limit DURATION] [--pay-resolve-wait DURATION] (both modes)
 package main
 
 import (
@@ -13,12 +14,14 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Europe/Vienna must load on hosts without zoneinfo
 
 	"github.com/fiscald/fiscald/device/cryptoki"
@@ -40,6 +43,13 @@ type flags struct {
 	logLevel      string
 	authFailures  int
 	debugListen   string
+	// simTimeScale multiplies the delays of the demo's ZVT simulator and
+	// sandbox provider (0: 1).
+	simTimeScale float64
+	// payLimit overrides payment_limit; payResolveWait is how long /v2/pay
+	// waits for a terminal to settle an unknown outcome (0: defaults).
+	payLimit       time.Duration
+	payResolveWait time.Duration
 	// The demo's PKCS#11 token (all four or none).
 	pkcs11 config.PKCS11
 	// faults wraps the PKCS#11 libraries; only in-process tests set it.
@@ -58,6 +68,9 @@ func main() {
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error")
 	fs.IntVar(&f.authFailures, "auth-fail-limit", 0, "failed authentications per minute that block a source address (default 10)")
 	fs.StringVar(&f.debugListen, "debug-listen", "", "serve Go's pprof profiles on this address (loopback only; for make bench)")
+	fs.Float64Var(&f.simTimeScale, "sim-time-scale", 1, "demo: factor for every delay of the simulated payment terminal and sandbox provider (> 0)")
+	fs.DurationVar(&f.payLimit, "pay-limit", 0, "longest /v2/pay transaction (overrides payment_limit; default 600s)")
+	fs.DurationVar(&f.payResolveWait, "pay-resolve-wait", 0, "how long /v2/pay waits for a terminal to settle a payment of unknown outcome before answering 503 (default 5s)")
 	fs.StringVar(&f.pkcs11.Module, "pkcs11-module", "", "demo: sign through this PKCS#11 library instead of the simulator")
 	fs.StringVar(&f.pkcs11.TokenLabel, "pkcs11-token", "", "demo: label of the token")
 	fs.StringVar(&f.pkcs11.KeyLabel, "pkcs11-key", "", "demo: label of the signing key on the token")
@@ -93,6 +106,10 @@ func main() {
 func run(ctx context.Context, f flags) error {
 	var cfg *config.Config
 	switch {
+	case !(f.simTimeScale > 0) || math.IsInf(f.simTimeScale, 0):
+		return errors.New("--sim-time-scale must be a number greater than 0")
+	case f.payLimit < 0 || f.payResolveWait < 0:
+		return errors.New("--pay-limit and --pay-resolve-wait must not be negative")
 	case f.demo && f.configPath != "":
 		return errors.New("--demo and --config exclude each other")
 	case f.demo:
@@ -105,10 +122,13 @@ func run(ctx context.Context, f flags) error {
 		if err := f.checkPKCS11(); err != nil {
 			return err
 		}
-		cfg = &config.Config{Listen: f.listen, Data: f.data, LogLevel: "info"}
+		cfg = &config.Config{Listen: f.listen, Data: f.data, LogLevel: "info", PaymentLimit: config.DefaultPaymentLimit}
 	case f.configPath != "":
 		if f.pkcs11 != (config.PKCS11{}) {
 			return errors.New("the --pkcs11-* flags are for the demo; a configuration file names its signers itself")
+		}
+		if f.simTimeScale != 1 {
+			return errors.New("--sim-time-scale is for the demo's simulated terminals")
 		}
 		c, err := config.Load(f.configPath)
 		if err != nil {
@@ -126,6 +146,9 @@ func run(ctx context.Context, f flags) error {
 	}
 	if f.authFailures > 0 {
 		cfg.Auth.Failures = f.authFailures
+	}
+	if f.payLimit > 0 {
+		cfg.PaymentLimit = f.payLimit
 	}
 	log := newLogger(cfg.LogLevel)
 	d, err := build(cfg, f, log)

@@ -29,12 +29,13 @@ func (s *Service) run(p *payment) {
 	defer cancel()
 	res, err := s.transact(ctx, p)
 	switch {
+	case s.ctx.Err() != nil && !expired(ctx):
+		// fiscald stops and the journal closes behind it: the terminal
+		// was asked to abort, and what it did is settled by asking it at
+		// the next start, as after a crash.
+		s.log.Warn("payment interrupted by shutdown; it is settled at the next start", "cashbox_id", p.cashbox, "operation_id", p.key.ID, "outcome", res.Outcome, "err", err)
 	case err != nil && isUnknown(err):
 		s.unknown(p, err)
-	case err != nil && s.ctx.Err() != nil && !expired(ctx):
-		// fiscald stops: the terminal was asked to abort; what it did is
-		// settled at the next start.
-		s.log.Warn("payment interrupted by shutdown", "cashbox_id", p.cashbox, "operation_id", p.key.ID, "err", err)
 	default:
 		s.finish(p, s.judge(ctx, p, res, err))
 	}

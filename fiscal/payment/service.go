@@ -24,6 +24,10 @@ const (
 	ProtocolTest  = "test"
 )
 
+// SandboxName is the terminal name of the "test" provider of sandbox
+// CashBoxes (the cbTerminalID that selects it).
+const SandboxName = "sandbox"
+
 // Defaults of Options.
 const (
 	DefaultLimit       = 600 * time.Second
@@ -117,7 +121,7 @@ func New(o Options) (*Service, error) {
 	}
 	var sandbox *Terminal
 	if o.Sandbox != nil {
-		sandbox = &Terminal{Name: "sandbox", Protocol: ProtocolTest, Device: o.Sandbox, Concurrent: true}
+		sandbox = &Terminal{Name: SandboxName, Protocol: ProtocolTest, Device: o.Sandbox, Concurrent: true}
 	}
 	seen := map[*Terminal]bool{}
 	for id, ts := range o.Terminals {
@@ -169,18 +173,27 @@ func (s *Service) Start() {
 	}
 }
 
-// Close stops waiting: running payments are aborted on their terminals
-// (what is unfinished is settled at the next start), and Close returns
-// after they ended or after wait.
+// Close stops the service: running payments are aborted on their
+// terminals and answered 503 (what they did is settled at the next
+// start), and Close returns once every payment goroutine ended or after
+// wait. A goroutine still in a terminal call then writes nothing more to
+// the journal, except the terminal's result if it reports one before
+// Done (close the terminals to end those calls, then wait for Done
+// before closing the journal).
 func (s *Service) Close(wait time.Duration) {
 	s.cancel()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-s.Done():
 	case <-time.After(wait):
 		s.log.Warn("payments still running at shutdown; they are settled at the next start")
 	}
+}
+
+// Done is closed when every payment goroutine has ended after Close.
+func (s *Service) Done() <-chan struct{} {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	return done
 }
 
 // Protocols lists the Protocol values the CashBox accepts

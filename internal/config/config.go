@@ -37,6 +37,12 @@ type Config struct {
 	Auth           Auth          `yaml:"auth"`
 	Signers        []Signer      `yaml:"signers"`
 	CashBoxes      []CashBox     `yaml:"cashboxes"`
+	// PaymentTerminals are the card terminals CashBoxes pay through
+	// (/v2/pay); a CashBox lists the ones it uses by name.
+	PaymentTerminals []PaymentTerminal `yaml:"payment_terminals"`
+	// PaymentLimit is the longest a /v2/pay transaction may run (default
+	// 600s; 10s to 1h).
+	PaymentLimit time.Duration `yaml:"payment_limit"`
 }
 
 // Auth configures authentication throttling.
@@ -118,7 +124,85 @@ type CashBox struct {
 	AccessTokenHash string  `yaml:"access_token_hash"`
 	Sandbox         bool    `yaml:"sandbox"`
 	Queues          []Queue `yaml:"queues"`
+	// PaymentTerminals names the payment_terminals the CashBox pays
+	// through, in the order Protocol use_first tries them.
+	PaymentTerminals []string `yaml:"payment_terminals"`
 }
+
+// PaymentTerminal is a card payment terminal.
+type PaymentTerminal struct {
+	// Name identifies the terminal: /v2/pay's cbTerminalID selects it.
+	Name string `yaml:"name"`
+	// Protocol is what the terminal speaks: zvt.
+	Protocol string `yaml:"protocol"`
+	ZVT      *ZVT   `yaml:"zvt"`
+}
+
+// ZVT reaches a ZVT terminal over exactly one of TCP and a serial line.
+type ZVT struct {
+	// TCP is host:port; a bare host means port DefaultZVTPort.
+	TCP    string     `yaml:"tcp"`
+	Serial *ZVTSerial `yaml:"serial"`
+	// Password is the terminal's six-digit password (default 123456).
+	// It is not a cardholder secret, but fiscald does not log it.
+	Password string `yaml:"password"`
+	// T3 and T4 override the ZVT timeouts (0: the specification's 5s
+	// and 180s).
+	T3 time.Duration `yaml:"t3"`
+	T4 time.Duration `yaml:"t4"`
+	// ProbeInterval is the time between two status enquiries (default
+	// 60s: the specification wants one at least every minute).
+	ProbeInterval time.Duration `yaml:"probe_interval"`
+}
+
+// ZVTSerial selects the serial port of a terminal: a fixed path, or a
+// USB-serial adapter by identity, found again on whatever port it gets
+// when it is plugged back in.
+type ZVTSerial struct {
+	Path string `yaml:"path"`
+	USB  *USBID `yaml:"usb"`
+}
+
+// USBID identifies a USB-serial adapter. VID and PID are hex ("0x0403"
+// or "0403"); Serial is its USB serial number, needed only when two
+// adapters share VID and PID.
+type USBID struct {
+	VID    string `yaml:"vid"`
+	PID    string `yaml:"pid"`
+	Serial string `yaml:"serial"`
+}
+
+// IDs returns the vendor and product IDs as numbers.
+func (u *USBID) IDs() (vid, pid uint16, err error) {
+	if vid, err = parseUSBID(u.VID); err != nil {
+		return 0, 0, fmt.Errorf("vid: %w", err)
+	}
+	if pid, err = parseUSBID(u.PID); err != nil {
+		return 0, 0, fmt.Errorf("pid: %w", err)
+	}
+	return vid, pid, nil
+}
+
+func parseUSBID(s string) (uint16, error) {
+	h := strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X")
+	v, err := strconv.ParseUint(h, 16, 16)
+	if err != nil || h == "" || v == 0 {
+		return 0, fmt.Errorf("%q is not a non-zero 16-bit hex number", s)
+	}
+	return uint16(v), nil
+}
+
+// Payment defaults.
+const (
+	// DefaultZVTPort is the ZVT port of a terminal given as a bare host.
+	DefaultZVTPort = "20007"
+	// DefaultZVTPassword is the password terminals ship with.
+	DefaultZVTPassword = "123456"
+	// DefaultProbeInterval is the time between two status enquiries.
+	DefaultProbeInterval = 60 * time.Second
+	// DefaultPaymentLimit bounds a /v2/pay transaction.
+	DefaultPaymentLimit = 600 * time.Second
+)
 
 // Queue is one queue of a CashBox.
 type Queue struct {
@@ -171,6 +255,20 @@ func (c *Config) setDefaults() {
 	}
 	if c.DeviceDeadline == 0 {
 		c.DeviceDeadline = 2 * time.Second
+	}
+	if c.PaymentLimit == 0 {
+		c.PaymentLimit = DefaultPaymentLimit
+	}
+	for _, t := range c.PaymentTerminals {
+		if z := t.ZVT; z != nil {
+			z.TCP = withDefaultPort(z.TCP)
+			if z.Password == "" {
+				z.Password = DefaultZVTPassword
+			}
+			if z.ProbeInterval == 0 {
+				z.ProbeInterval = DefaultProbeInterval
+			}
+		}
 	}
 	for i := range c.CashBoxes {
 		for j := range c.CashBoxes[i].Queues {
@@ -264,8 +362,41 @@ func (c *Config) validate(line map[string]int) error {
 		}
 		ids[id] = path
 	}
+	if c.PaymentLimit < 10*time.Second || c.PaymentLimit > time.Hour {
+		bad("payment_limit", "must be between 10s and 1h")
+	}
+	terminals := map[string]bool{}
+	for i, t := range c.PaymentTerminals {
+		p := fmt.Sprintf("payment_terminals[%d]", i)
+		switch {
+		case !namePattern.MatchString(t.Name):
+			bad(p+".name", "must be 1-63 characters of [a-z0-9._-]")
+		case t.Name == "sandbox":
+			bad(p+".name", `"sandbox" is the name of the test provider of sandbox CashBoxes`)
+		case terminals[t.Name]:
+			bad(p+".name", "%q is used twice", t.Name)
+		}
+		terminals[t.Name] = true
+		switch t.Protocol {
+		case "zvt":
+			validateZVT(p+".zvt", t.ZVT, bad)
+		default:
+			bad(p+".protocol", "must be zvt (the protocols this build speaks)")
+		}
+	}
 	for i, cb := range c.CashBoxes {
 		p := fmt.Sprintf("cashboxes[%d]", i)
+		seen := map[string]bool{}
+		for j, name := range cb.PaymentTerminals {
+			tp := fmt.Sprintf("%s.payment_terminals[%d]", p, j)
+			switch {
+			case !terminals[name]:
+				bad(tp, "%q is not a configured payment terminal", name)
+			case seen[name]:
+				bad(tp, "%q is listed twice", name)
+			}
+			seen[name] = true
+		}
 		if !uuidPattern.MatchString(cb.ID) {
 			bad(p+".id", "must be a UUID")
 		} else {
@@ -330,6 +461,65 @@ func validatePKCS11(p string, k *PKCS11, bad func(string, string, ...any)) {
 	if k.Sessions < 0 || k.Sessions > 64 {
 		bad(p+".sessions", "must be between 1 and 64 (0: the default)")
 	}
+}
+
+func validateZVT(p string, z *ZVT, bad func(string, string, ...any)) {
+	if z == nil {
+		bad(p, "a zvt terminal needs its zvt: block")
+		return
+	}
+	switch {
+	case (z.TCP == "") == (z.Serial == nil):
+		bad(p+".tcp", "give exactly one of tcp and serial")
+	case z.TCP != "":
+		host, port, err := net.SplitHostPort(z.TCP)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			bad(p+".tcp", "must be host or host:port (port %s when omitted; IPv6 in brackets)", DefaultZVTPort)
+		}
+	default:
+		s := z.Serial
+		switch {
+		case (s.Path == "") == (s.USB == nil):
+			bad(p+".serial", "give exactly one of path and usb")
+		case s.Path != "":
+			if !filepath.IsAbs(s.Path) {
+				bad(p+".serial.path", "must be an absolute path, e.g. /dev/serial/by-id/…")
+			}
+		default:
+			if _, err := parseUSBID(s.USB.VID); err != nil {
+				bad(p+".serial.usb.vid", "the adapter's USB vendor ID in hex, e.g. 0x0403: %v", err)
+			}
+			if _, err := parseUSBID(s.USB.PID); err != nil {
+				bad(p+".serial.usb.pid", "the adapter's USB product ID in hex, e.g. 0x6001: %v", err)
+			}
+		}
+	}
+	if len(z.Password) != 6 || strings.Trim(z.Password, "0123456789") != "" {
+		bad(p+".password", "must be 6 digits")
+	}
+	if z.T3 != 0 && (z.T3 < time.Second || z.T3 > time.Minute) {
+		bad(p+".t3", "must be between 1s and 1m (0: 5s)")
+	}
+	if z.T4 != 0 && (z.T4 < 10*time.Second || z.T4 > 10*time.Minute) {
+		bad(p+".t4", "must be between 10s and 10m (0: 180s)")
+	}
+	if z.ProbeInterval < time.Second || z.ProbeInterval > time.Minute {
+		bad(p+".probe_interval", "must be between 1s and 1m (the specification wants a status enquiry at least once a minute)")
+	}
+}
+
+// withDefaultPort adds DefaultZVTPort to a bare host name, IPv4 address
+// or bracketed IPv6 address; anything else is left for validation.
+func withDefaultPort(addr string) string {
+	switch {
+	case addr == "":
+		return ""
+	case strings.HasPrefix(addr, "[") && strings.HasSuffix(addr, "]"):
+		return addr + ":" + DefaultZVTPort
+	case !strings.Contains(addr, ":"):
+		return net.JoinHostPort(addr, DefaultZVTPort)
+	}
+	return addr
 }
 
 func (c *Config) validateAT(p string, at *ATParams, signers map[string]bool, bad func(string, string, ...any)) {
