@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -491,4 +492,90 @@ func TestPayRestartFindsBookedResult(t *testing.T) {
 	if again := e.postOp(b, "/v2/pay", op, body); string(again.Body) != string(r.Body) {
 		t.Errorf("replay differs: %s", again.Body)
 	}
+}
+
+// lostAfterBooking books a payment on the sandbox provider and then
+// reports the link lost, like a ZVT terminal whose connection dropped
+// after fiscald acknowledged its result; its status enquiry answers only
+// once the test opens the gate.
+type lostAfterBooking struct {
+	*paysandbox.Provider
+	gate chan struct{}
+	lost sync.Once
+}
+
+func (l *lostAfterBooking) Pay(ctx context.Context, req device.PayRequest) (device.PayResult, error) {
+	res, err := l.Provider.Pay(ctx, req)
+	lose := false
+	l.lost.Do(func() { lose = true })
+	if err != nil || !lose {
+		return res, err
+	}
+	return device.PayResult{}, fmt.Errorf("link lost after the acknowledgement: %w", device.ErrOutcomeUnknown)
+}
+
+func (l *lostAfterBooking) LastTransaction(ctx context.Context) (device.PayResult, error) {
+	select {
+	case <-l.gate:
+		return l.Provider.LastTransaction(ctx)
+	default:
+		return device.PayResult{}, fmt.Errorf("not answering: %w", device.ErrUnavailable)
+	}
+}
+
+// TestPayTerminalOwesOutcome: while a terminal owes the outcome of a
+// payment it lost, it runs no other transaction (which would become its
+// "last transaction" and make the lost one look unbooked); once it
+// answers, the lost payment settles as charged.
+func TestPayTerminalOwesOutcome(t *testing.T) {
+	pt := &lostAfterBooking{Provider: paysandbox.New(paysandbox.Options{}), gate: make(chan struct{})}
+	e := newEnv(t, envOptions{pay: &payOptions{resolveWait: 200 * time.Millisecond,
+		terminals: func() []*payment.Terminal {
+			return []*payment.Terminal{{Name: "pt", Protocol: payment.ProtocolZVT, Device: pt}}
+		}}})
+	b := e.Boxes[0]
+	op := fiscal.NewUUID()
+	body := payBody("payment", "zvt", 1000, "")
+	if r := e.postOp(b, "/v2/pay", op, body); r.Status != 503 {
+		t.Fatalf("lost payment: %d %s", r.Status, r.Body)
+	}
+	other := e.post(b, "/v2/pay", payBody("payment", "zvt", 2000, ""))
+	expectProblem(t, "payment while the terminal owes an outcome", other, 422, "payment-declined")
+	if !strings.Contains(string(other.Body), "settling an earlier payment") {
+		t.Errorf("detail: %s", other.Body)
+	}
+	close(pt.gate)
+	r := e.postOp(b, "/v2/pay", op, body)
+	for deadline := time.Now().Add(10 * time.Second); r.Status == 503 && time.Now().Before(deadline); {
+		r = e.postOp(b, "/v2/pay", op, body)
+	}
+	checkApproval(t, "settled", r, 1000, 1000, "zvt")
+	checkApproval(t, "after settling", e.post(b, "/v2/pay", payBody("payment", "zvt", 3000, "")), 3000, 3000, "zvt")
+}
+
+// TestPayIDClaimedWhileRunning: once the first request left, the running
+// payment still owns its operation id: another body, or another
+// endpoint, with that id is a conflict, and the payment's own retry gets
+// its result.
+func TestPayIDClaimedWhileRunning(t *testing.T) {
+	e, _ := payEnv(t, 0.02, payOptions{}) // the 1-minute row takes 1.2 s
+	b := e.Boxes[0]
+	e.startQueue(b)
+	op := fiscal.NewUUID()
+	body := payBody("payment", "test", 3000060, "")
+	impatient := &http.Client{Timeout: 100 * time.Millisecond}
+	req, _ := http.NewRequest("POST", e.URL+"/v2/pay", strings.NewReader(body))
+	for k, v := range b.headers(op) {
+		req.Header.Set(k, v)
+	}
+	if _, err := impatient.Do(req); err == nil {
+		t.Fatal("the first request did not time out")
+	}
+	if r := e.postOp(b, "/v2/pay", op, `{"Action":"bogus"}`); r.Status != 409 {
+		t.Errorf("other body: %d %s", r.Status, r.Body)
+	}
+	if r := e.postOp(b, "/v2/sign", op, receipt("R-1", casePOS, sale("1", "2"))); r.Status != 409 {
+		t.Errorf("/sign with the payment's id: %d %s", r.Status, r.Body)
+	}
+	checkApproval(t, "retry", e.postOp(b, "/v2/pay", op, body), 3000060, 3000060, "test")
 }

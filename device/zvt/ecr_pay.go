@@ -93,9 +93,12 @@ func (e *ECR) settle(op string, r seqResult) (device.PayResult, error) {
 	if r.info != nil {
 		res = e.payResult(*r.info, r.receipt)
 	}
-	if r.negative || r.aborted {
+	if (r.negative || r.aborted) && !(r.final() && r.info.Result == ResultOK) {
 		// The PT's own verdict on the sequence; for a host decline it
-		// repeats the Status-Information's code.
+		// repeats the Status-Information's code. An approval that is
+		// final already (acknowledged, its receipt complete) stands
+		// whatever follows, an Abort answering the ECR's own included
+		// (§1.10).
 		res.Outcome, res.ResultCode, res.Text = payOutcome(r.code), byte(r.code), r.code.Text()
 	}
 	switch {

@@ -102,6 +102,10 @@ func (s *Service) Pay(ctx context.Context, c Call) (out fiscal.Outcome, joined b
 				return fiscal.Outcome{}, false, ctx.Err()
 			}
 		}
+		if s.ctx.Err() != nil {
+			s.mu.Unlock()
+			return fiscal.Outcome{}, false, &fiscal.Error{Code: fiscal.CodeStorage, Detail: "fiscald is shutting down; nothing was charged: retry with the same operation id", Err: fiscal.ErrClosed}
+		}
 		p, err := s.prepare(c, amount)
 		if err != nil {
 			s.mu.Unlock()
@@ -189,6 +193,11 @@ func (s *Service) begin(ctx context.Context, op *fiscal.Operation, p *payment) (
 	w := s.newWrite(p)
 	w.append(typeStarted, msg, p.f)
 	w.setFlight(p)
+	// An operation record without an outcome (status 0) claims the id
+	// while the payment runs, also after its first request left and
+	// across restarts: the same id with another body or on another
+	// endpoint is a conflict.
+	w.out = &fiscal.Outcome{}
 	if _, err := w.commit(); err != nil {
 		err = &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the payment could not be journaled; nothing was charged", Err: err}
 		s.mu.Lock()
@@ -199,6 +208,7 @@ func (s *Service) begin(ctx context.Context, op *fiscal.Operation, p *payment) (
 		s.mu.Unlock()
 		return fiscal.Outcome{}, err
 	}
+	s.fis.Stored(p.key)
 	s.wg.Go(func() { s.run(p) })
 	return s.await(ctx, op, p)
 }

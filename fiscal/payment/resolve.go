@@ -20,8 +20,9 @@ const (
 	maxBackoff     = 10 * time.Second
 )
 
-// restore rebuilds a payment a previous run left without an outcome.
-func (s *Service) restore(cashboxID string, f *flight) *payment {
+// restore rebuilds a payment a previous run left without an outcome; its
+// terminal owes the outcome from the start.
+func (s *Service) restore(cashboxID string, f *flight) (*payment, error) {
 	var term *Terminal
 	for _, t := range s.terms[cashboxID] {
 		if t.Name == f.Terminal {
@@ -29,13 +30,18 @@ func (s *Service) restore(cashboxID string, f *flight) *payment {
 		}
 	}
 	p := newPayment(opKeyOf(f, cashboxID), digestOf(f.Digest), f, term, stateUnknown)
-	if f.Original != "" {
-		if it, err := s.item(cashboxID, f.Original); err == nil && it != nil {
-			p.original = it
-			s.undoing[f.Original] = p.final
-		}
+	if term != nil {
+		term.owed++
 	}
-	return p
+	if f.Original != "" {
+		it, err := s.item(cashboxID, f.Original)
+		if err != nil || it == nil {
+			return nil, fmt.Errorf("payment: operation %s undoes pay item %s, whose record is unreadable: %v", f.OperationID, f.Original, err)
+		}
+		p.original = it
+		s.undoing[f.Original] = p.final
+	}
+	return p, nil
 }
 
 // resolve settles a payment whose outcome is unknown by asking its
@@ -74,7 +80,12 @@ func (s *Service) enquire(p *payment) (verdict, bool) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, enquiryTimeout)
 	defer cancel()
+	release, err := p.term.acquire(ctx) // no transaction runs while the terminal is asked
+	if err != nil {
+		return verdict{}, false
+	}
 	last, err := p.term.Device.LastTransaction(ctx)
+	release()
 	none := errors.Is(err, device.ErrNoTransaction)
 	if err != nil && !none {
 		s.log.Info("terminal not answering the status enquiry yet", "operation_id", p.key.ID, "terminal", f.Terminal, "err", err)

@@ -83,7 +83,8 @@ func (s *Service) routeUndo(cb *fiscal.CashBox, r *wire.PayRequest, it *item) (*
 }
 
 // free reports whether the terminal could start a transaction now.
-func (t *Terminal) free() bool { return t.busy == nil || len(t.busy) == 0 }
+// Called with Service.mu held.
+func (t *Terminal) free() bool { return t.owed == 0 && (t.busy == nil || len(t.busy) == 0) }
 
 func quoteOrNone(s *string) string {
 	if s == nil {

@@ -27,31 +27,61 @@ type verdict struct {
 func (s *Service) run(p *payment) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.limit)
 	defer cancel()
-	res, err := s.transact(ctx, p)
+	var res device.PayResult
+	release, err := p.term.acquire(ctx)
+	if err == nil {
+		// Released after the outcome is settled or marked unknown: no
+		// other transaction may run in between (the terminal's last
+		// transaction settles an unknown one).
+		defer release()
+		if s.owes(p.term) {
+			err = errSettling
+		} else {
+			res, err = s.transact(ctx, p)
+		}
+	}
 	switch {
-	case s.ctx.Err() != nil && !expired(ctx):
-		// fiscald stops and the journal closes behind it: the terminal
-		// was asked to abort, and what it did is settled by asking it at
-		// the next start, as after a crash.
-		s.log.Warn("payment interrupted by shutdown; it is settled at the next start", "cashbox_id", p.cashbox, "operation_id", p.key.ID, "outcome", res.Outcome, "err", err)
 	case err != nil && isUnknown(err):
 		s.unknown(p, err)
+	case err != nil && s.ctx.Err() != nil && !expired(ctx):
+		// fiscald stops: the terminal was asked to abort, and what it
+		// did is settled by asking it at the next start, as after a
+		// crash.
+		s.log.Warn("payment interrupted by shutdown; it is settled at the next start", "cashbox_id", p.cashbox, "operation_id", p.key.ID, "err", err)
 	default:
 		s.finish(p, s.judge(ctx, p, res, err))
 	}
 }
 
-// transact runs the terminal call in the terminal's slot.
+// errSettling refuses a payment on a terminal that owes the outcome of
+// an earlier one: its last transaction must stay the one that settles
+// it.
+var errSettling = errors.New("the terminal still has to settle an earlier payment whose outcome is unknown")
+
+// acquire takes the terminal's transaction slot (none for a concurrent
+// provider).
+func (t *Terminal) acquire(ctx context.Context) (release func(), err error) {
+	if t.busy == nil {
+		return func() {}, nil
+	}
+	select {
+	case t.busy <- struct{}{}:
+		return func() { <-t.busy }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for terminal %s: %w", t.Name, ctx.Err())
+	}
+}
+
+// owes reports whether the terminal has payments of unknown outcome.
+func (s *Service) owes(t *Terminal) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return t.owed > 0
+}
+
+// transact runs the terminal call.
 func (s *Service) transact(ctx context.Context, p *payment) (device.PayResult, error) {
 	t := p.term
-	if t.busy != nil {
-		select {
-		case t.busy <- struct{}{}:
-			defer func() { <-t.busy }()
-		case <-ctx.Done():
-			return device.PayResult{}, fmt.Errorf("waiting for terminal %s: %w", t.Name, ctx.Err())
-		}
-	}
 	hooks := device.PayHooks{Persist: func(r device.PayResult) error { return s.persist(p, r) }}
 	start := time.Now()
 	defer func() { s.metrics.observe(t, time.Since(start)) }()
@@ -65,7 +95,8 @@ func (s *Service) transact(ctx context.Context, p *payment) (device.PayResult, e
 }
 
 // persist journals the terminal's result before the terminal is told it
-// arrived.
+// arrived. Drivers call it inside the terminal call, so p.f is replaced
+// before transact returns and the code after it reads the new one.
 func (s *Service) persist(p *payment, r device.PayResult) error {
 	s.mu.Lock()
 	f := *p.f
@@ -90,6 +121,9 @@ func (s *Service) judge(ctx context.Context, p *payment, res device.PayResult, e
 		"the terminal did not finish within the payment limit of %s; the transaction was cancelled and nothing was charged", s.limit)}
 	if err != nil {
 		switch {
+		case errors.Is(err, errSettling):
+			return verdict{code: fiscal.CodePaymentDeclined, label: "unreachable", detail: fmt.Sprintf(
+				"terminal %s is settling an earlier payment whose outcome is unknown; nothing was charged: try again in a moment or on another terminal", p.f.Terminal)}
 		case limitPassed:
 			return timeout
 		case errors.Is(err, device.ErrUnavailable):
@@ -123,9 +157,22 @@ func (s *Service) unknown(p *payment, cause error) {
 		s.log.Error("payment step not journaled", "operation_id", p.key.ID, "err", err)
 	}
 	s.mu.Lock()
-	p.setState(stateUnknown)
+	s.markUnknown(p)
 	s.mu.Unlock()
 	s.resolve(p)
+}
+
+// markUnknown moves a payment to stateUnknown; its terminal then owes the
+// outcome and takes no other transaction until it is settled. Called
+// with s.mu held.
+func (s *Service) markUnknown(p *payment) {
+	if p.state == stateUnknown {
+		return
+	}
+	if p.term != nil {
+		p.term.owed++
+	}
+	p.setState(stateUnknown)
 }
 
 // finish journals the outcome with its operation record and answers the
@@ -154,7 +201,7 @@ func (s *Service) finish(p *payment, v verdict) {
 	if _, err := w.commit(); err != nil {
 		s.log.Error("payment outcome not journaled; it stays unknown until it is", "operation_id", p.key.ID, "err", err)
 		s.mu.Lock()
-		p.setState(stateUnknown)
+		s.markUnknown(p)
 		s.mu.Unlock()
 		s.resolve(p)
 		return
@@ -164,6 +211,9 @@ func (s *Service) finish(p *payment, v verdict) {
 	s.mu.Lock()
 	delete(s.running, p.key)
 	s.release(p)
+	if p.state == stateUnknown && p.term != nil {
+		p.term.owed--
+	}
 	p.out = out
 	p.setState(stateFinal)
 	s.mu.Unlock()

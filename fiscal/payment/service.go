@@ -49,6 +49,7 @@ type Terminal struct {
 	Concurrent bool
 
 	busy chan struct{} // the one transaction slot, unless Concurrent
+	owed int           // payments of unknown outcome (Service.mu)
 }
 
 // Options configure a Service.
@@ -152,12 +153,18 @@ func New(o Options) (*Service, error) {
 func (s *Service) load() error {
 	return s.db.ScanRecords(nsFlight, nil, func(k, v []byte) error {
 		var f flight
-		if err := json.Unmarshal(v, &f); err != nil || len(k) < 16 {
+		if len(k) < 16 {
+			return fmt.Errorf("payment: flight record key %x is too short", k)
+		}
+		if err := json.Unmarshal(v, &f); err != nil {
 			return fmt.Errorf("payment: flight record: %w", err)
 		}
 		var id journal.ChainID
 		copy(id[:], k[:16])
-		p := s.restore(id.String(), &f)
+		p, err := s.restore(id.String(), &f)
+		if err != nil {
+			return err
+		}
 		s.running[p.key] = p
 		return nil
 	})
