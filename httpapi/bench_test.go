@@ -42,3 +42,36 @@ func BenchmarkSign(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPay measures one card payment end to end over loopback HTTP:
+// the ZVT driver against the simulator over TCP (approved at once), with
+// its three synced journal steps; a terminal runs one payment at a time,
+// so payments are sequential. The sandbox variant runs 16 in parallel.
+func BenchmarkPay(b *testing.B) {
+	for _, protocol := range []string{"zvt", "test"} {
+		b.Run(protocol, func(b *testing.B) {
+			e, _ := payEnv(b, 0.0001, payOptions{})
+			bx := e.Boxes[0]
+			body := payBody("payment", protocol, 1250, "")
+			b.ReportAllocs()
+			b.ResetTimer()
+			if protocol == "zvt" {
+				for range b.N {
+					if r := e.post(bx, "/v2/pay", body); r.Status != 200 {
+						b.Fatalf("%d %s", r.Status, r.Body)
+					}
+				}
+				return
+			}
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if r := e.post(bx, "/v2/pay", body); r.Status != 200 {
+						b.Errorf("%d %s", r.Status, r.Body)
+						return
+					}
+				}
+			})
+		})
+	}
+}

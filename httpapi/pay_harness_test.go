@@ -67,7 +67,7 @@ type zvtSim struct {
 	addr string
 }
 
-func newZVTSim(t *testing.T, scale float64) *zvtSim {
+func newZVTSim(t testing.TB, scale float64) *zvtSim {
 	t.Helper()
 	term, err := zvtsim.New(zvtsim.Options{TerminalID: "29001234", TimeScale: scale, StateFile: filepath.Join(t.TempDir(), "ledger.json")})
 	if err != nil {

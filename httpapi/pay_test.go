@@ -26,7 +26,7 @@ const (
 
 // payEnv is a sandbox CashBox with a simulated ZVT terminal over TCP
 // and the sandbox provider.
-func payEnv(t *testing.T, simScale float64, o payOptions) (*env, *zvtSim) {
+func payEnv(t testing.TB, simScale float64, o payOptions) (*env, *zvtSim) {
 	t.Helper()
 	sim := newZVTSim(t, simScale)
 	if o.scale == 0 {
