@@ -218,6 +218,20 @@ func TestPayLostAfterStatusInformation(t *testing.T) {
 	}
 	// The terminal works on: a new operation pays.
 	checkApproval(t, "after", e.post(b, "/v2/pay", body), 4200, 4200, "zvt")
+
+	// The simulator's own row does the same by amount; the sandbox
+	// provider approves that amount, as the public sandbox does.
+	op = fiscal.NewUUID()
+	body = payBody("payment", "use_auto", zvtsim.DisconnectAmount, "")
+	r = e.postOp(b, "/v2/pay", op, body)
+	for deadline := time.Now().Add(10 * time.Second); r.Status == 503 && time.Now().Before(deadline); {
+		r = e.postOp(b, "/v2/pay", op, body)
+	}
+	expectProblem(t, "disconnect row", r, 422, "payment-declined")
+	if sim.charged() != 1 {
+		t.Errorf("charged %d, want only the 42.00", sim.charged())
+	}
+	checkApproval(t, "sandbox", e.post(b, "/v2/pay", payBody("payment", "test", zvtsim.DisconnectAmount, "")), zvtsim.DisconnectAmount, zvtsim.DisconnectAmount, "test")
 }
 
 // TestPayUnpluggedMidPayment pulls a serial terminal (a pty behind a

@@ -23,7 +23,17 @@ type Outcome struct {
 	// Delay is the simulated time before the result, multiplied by
 	// Options.TimeScale.
 	Delay time.Duration
+	// Disconnect makes the terminal drop the link right after its
+	// Status-Information: the acknowledgement never comes, so it
+	// reverses the payment (devices.md §1.10).
+	Disconnect bool
 }
+
+// DisconnectAmount is the simulator's one row beyond the sandbox table
+// (which approves it): approved, then the link drops before the ECR's
+// acknowledgement, so that a POS sees how fiscald settles a payment it
+// lost mid-transaction.
+const DisconnectAmount = 3000030
 
 // hostDeclined is the result code of a declined payment: a host code
 // (01…63), so it arrives in a Status-Information.
@@ -37,19 +47,30 @@ const hostDeclined zvt.ResultCode = 0x05
 // ECR's T4), Abort A1 ("remote station does not respond"): the one ZVT
 // code the driver reports as a timeout, so /v2/pay answers the row with
 // payment-timeout over ZVT as over the sandbox provider (6C means "timeout
-// or abort key" and reads as a cancel). Every other amount is approved at
-// once for exactly the amount requested.
+// or abort key" and reads as a cancel). A last row, DisconnectAmount, is
+// the simulator's own. Every other amount is approved at once for exactly
+// the amount requested.
 func Outcomes() []Outcome {
 	rows := paysandbox.Outcomes()
-	out := make([]Outcome, len(rows))
-	for i, r := range rows {
-		out[i] = fromSandbox(r)
+	out := make([]Outcome, 0, len(rows)+1)
+	for _, r := range rows {
+		out = append(out, fromSandbox(r))
 	}
-	return out
+	return append(out, disconnectRow())
+}
+
+func disconnectRow() Outcome {
+	return Outcome{Amount: DisconnectAmount, Description: "approved, then the link drops before the acknowledgement: auto-reversed, nothing charged",
+		Result: zvt.ResultOK, Charged: DisconnectAmount, Delay: paysandbox.HumanDelay, Disconnect: true}
 }
 
 // outcomeFor looks an amount up in the table.
-func outcomeFor(amount int64) Outcome { return fromSandbox(paysandbox.Lookup(amount)) }
+func outcomeFor(amount int64) Outcome {
+	if amount == DisconnectAmount {
+		return disconnectRow()
+	}
+	return fromSandbox(paysandbox.Lookup(amount))
+}
 
 // fromSandbox gives a sandbox row its ZVT result code.
 func fromSandbox(r paysandbox.Outcome) Outcome {

@@ -25,6 +25,7 @@ func TestOutcomeCodes(t *testing.T) {
 		{3000070, zvt.ResultOK, 3000070, 3 * time.Minute},
 		{3000080, zvt.ResultOK, 3000080, 6 * time.Minute},
 		{3000090, zvt.ResultOK, 1500050, 0},
+		{3000030, zvt.ResultOK, 3000030, 2 * time.Second}, // then the link drops
 	}
 	var got []row
 	for _, o := range Outcomes() {

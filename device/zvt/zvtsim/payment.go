@@ -35,6 +35,9 @@ func (s *session) authorise(ctx context.Context, cmd zvt.APDU) error {
 		return s.finish(ctx, abort(out.Result))
 	}
 
+	if out.Disconnect {
+		s.t.DisconnectAt(StepAfterStatusInfo)
+	}
 	i, tx, err := s.t.begin(KindPayment, req.Amount, out.Charged, out.Result)
 	if err != nil {
 		return err

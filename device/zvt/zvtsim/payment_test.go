@@ -84,6 +84,9 @@ func TestApprovedPayment(t *testing.T) {
 
 func TestAmountTable(t *testing.T) {
 	for _, o := range Outcomes() {
+		if o.Disconnect {
+			continue // the link drops: TestECRSandboxOutcomes and /v2/pay's tests follow it
+		}
 		t.Run(fmt.Sprintf("%d %s", o.Amount, o.Description), func(t *testing.T) {
 			term := newSim(t, Options{})
 			e := connectTCP(t, term)
