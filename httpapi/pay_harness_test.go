@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/fiscald/fiscald/device/serialport"
 	"github.com/fiscald/fiscald/device/zvt"
 	"github.com/fiscald/fiscald/device/zvt/zvtsim"
+	"github.com/fiscald/fiscald/device/zvtdial"
 	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/internal/ptytest"
 )
@@ -95,32 +97,14 @@ func (z *zvtSim) charged() int {
 // tcpTerminal is a ZVT terminal over TCP, as fiscald's configuration
 // builds one.
 func tcpTerminal(name, addr string) *payment.Terminal {
-	ecr := zvt.NewECR(func(ctx context.Context) (zvt.Link, error) {
-		d := net.Dialer{Timeout: 2 * time.Second}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		return zvt.NewTCPLink(c), nil
-	}, zvt.ECROptions{Name: name, T3: 2 * time.Second, AbortWait: 2 * time.Second})
+	ecr := zvt.NewECR(zvtdial.TCP(addr, 2*time.Second), zvt.ECROptions{Name: name, T3: 2 * time.Second, AbortWait: 2 * time.Second})
 	return &payment.Terminal{Name: name, Protocol: payment.ProtocolZVT, Device: ecr}
 }
 
 // serialTerminal is a ZVT terminal on a serial port, opened by path on
 // every connect (a /dev/serial/by-id link in production).
 func serialTerminal(name, path string) *payment.Terminal {
-	ecr := zvt.NewECR(func(ctx context.Context) (zvt.Link, error) {
-		p, err := serialport.Open(ctx, serialport.Config{Path: path})
-		if err != nil {
-			return nil, err
-		}
-		l, err := zvt.NewSerialLink(p, zvt.DefaultSerialOptions())
-		if err != nil {
-			p.Close()
-			return nil, err
-		}
-		return l, nil
-	}, zvt.ECROptions{Name: name, T3: 2 * time.Second, AbortWait: 2 * time.Second})
+	ecr := zvt.NewECR(zvtdial.Serial(serialport.Config{Path: path}), zvt.ECROptions{Name: name, T3: 2 * time.Second, AbortWait: 2 * time.Second})
 	return &payment.Terminal{Name: name, Protocol: payment.ProtocolZVT, Device: ecr}
 }
 
@@ -263,3 +247,17 @@ func cents(t testing.TB, n json.Number) int64 {
 func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// abandon sends a /v2/pay and gives up after 100 ms, as a POS with a
+// short HTTP timeout does; the payment must still be running then.
+func (e *env) abandon(b box, op, body string) {
+	e.t.Helper()
+	impatient := &http.Client{Timeout: 100 * time.Millisecond}
+	req, _ := http.NewRequest("POST", e.URL+"/v2/pay", strings.NewReader(body))
+	for k, v := range b.headers(op) {
+		req.Header.Set(k, v)
+	}
+	if _, err := impatient.Do(req); err == nil {
+		e.t.Fatal("the first request did not time out")
+	}
+}

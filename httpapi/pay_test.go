@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -130,14 +129,7 @@ func TestPayRetryWaitsForTheSamePayment(t *testing.T) {
 	b := e.Boxes[0]
 	op := fiscal.NewUUID()
 	body := payBody("payment", "use_auto", 3000060, "")
-	impatient := &http.Client{Timeout: 100 * time.Millisecond}
-	req, _ := http.NewRequest("POST", e.URL+"/v2/pay", strings.NewReader(body))
-	for k, v := range b.headers(op) {
-		req.Header.Set(k, v)
-	}
-	if _, err := impatient.Do(req); err == nil {
-		t.Fatal("the first request did not time out")
-	}
+	e.abandon(b, op, body)
 	var wg sync.WaitGroup
 	answers := make([]resp, 4)
 	for i := range answers {
@@ -577,14 +569,7 @@ func TestPayIDClaimedWhileRunning(t *testing.T) {
 	e.startQueue(b)
 	op := fiscal.NewUUID()
 	body := payBody("payment", "test", 3000060, "")
-	impatient := &http.Client{Timeout: 100 * time.Millisecond}
-	req, _ := http.NewRequest("POST", e.URL+"/v2/pay", strings.NewReader(body))
-	for k, v := range b.headers(op) {
-		req.Header.Set(k, v)
-	}
-	if _, err := impatient.Do(req); err == nil {
-		t.Fatal("the first request did not time out")
-	}
+	e.abandon(b, op, body)
 	if r := e.postOp(b, "/v2/pay", op, `{"Action":"bogus"}`); r.Status != 409 {
 		t.Errorf("other body: %d %s", r.Status, r.Body)
 	}

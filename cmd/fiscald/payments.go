@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/fiscald/fiscald/device/serialport"
 	"github.com/fiscald/fiscald/device/zvt"
 	"github.com/fiscald/fiscald/device/zvt/zvtsim"
+	"github.com/fiscald/fiscald/device/zvtdial"
 	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/internal/config"
 )
@@ -67,16 +67,16 @@ func openPayTerminals(cfgs []config.PaymentTerminal, log *slog.Logger) (*payTerm
 		var where string
 		switch {
 		case z.TCP != "":
-			dial, where = dialZVTTCP(z.TCP), "tcp "+z.TCP
+			dial, where = zvtdial.TCP(z.TCP, zvtConnectTimeout), "tcp "+z.TCP
 		case z.Serial.Path != "":
-			dial, where = dialZVTSerial(serialport.Config{Path: z.Serial.Path}), "serial "+z.Serial.Path
+			dial, where = zvtdial.Serial(serialport.Config{Path: z.Serial.Path}), "serial "+z.Serial.Path
 		default:
 			vid, pid, err := z.Serial.USB.IDs()
 			if err != nil {
 				return nil, fmt.Errorf("payment terminal %s: usb %w", c.Name, err)
 			}
 			id := serialport.USBID{VID: vid, PID: pid, Serial: z.Serial.USB.Serial}
-			dial, where = dialZVTSerial(serialport.Config{USB: id}), "usb "+id.String()
+			dial, where = zvtdial.Serial(serialport.Config{USB: id}), "usb "+id.String()
 		}
 		p.addZVT(c.Name, dial, zvt.ECROptions{Password: z.Password, T3: z.T3, T4: z.T4}, z.ProbeInterval)
 		p.addrs[c.Name] = where
@@ -108,7 +108,7 @@ func (p *payTerminals) startDemoSim(dir string, scale float64) error {
 	}
 	p.sim = l
 	addr := l.Addr().String()
-	p.addZVT(demoTerminal, dialZVTTCP(addr), zvt.ECROptions{}, config.DefaultProbeInterval)
+	p.addZVT(demoTerminal, zvtdial.TCP(addr, zvtConnectTimeout), zvt.ECROptions{}, config.DefaultProbeInterval)
 	p.addrs[demoTerminal] = addr
 	p.log.Info("demo payment terminal: ZVT simulator", "terminal", demoTerminal, "addr", addr, "time_scale", scale)
 	return nil
@@ -193,35 +193,6 @@ func (p *payTerminals) Close() {
 	p.wg.Wait()
 	if p.sim != nil {
 		p.sim.Close()
-	}
-}
-
-// dialZVTTCP dials a terminal on TCP (ZVT port 20007 by default).
-func dialZVTTCP(addr string) func(context.Context) (zvt.Link, error) {
-	return func(ctx context.Context) (zvt.Link, error) {
-		d := net.Dialer{Timeout: zvtConnectTimeout}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		return zvt.NewTCPLink(c), nil
-	}
-}
-
-// dialZVTSerial opens the port on every dial, so that a USB terminal
-// plugged back in on another port is found again.
-func dialZVTSerial(cfg serialport.Config) func(context.Context) (zvt.Link, error) {
-	return func(ctx context.Context) (zvt.Link, error) {
-		port, err := serialport.Open(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		l, err := zvt.NewSerialLink(port, zvt.DefaultSerialOptions())
-		if err != nil {
-			port.Close()
-			return nil, err
-		}
-		return l, nil
 	}
 }
 

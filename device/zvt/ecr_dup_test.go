@@ -41,16 +41,17 @@ func (p scriptPT) exchange(a zvt.APDU) {
 	p.recv(zvt.CodePositive)
 }
 
-func TestECRToleratesRepeatedFrames(t *testing.T) {
-	ctx := ecrCtx(t, 10*time.Second)
-	// Real sockets, not net.Pipe: both sides write at once below, which
-	// an unbuffered pipe would deadlock.
+// scriptPair connects a scripted PT to the ECR's end over loopback TCP:
+// real sockets, not net.Pipe, because both sides may write at once, which
+// an unbuffered pipe would deadlock.
+func scriptPair(t *testing.T, ctx context.Context) (ecrEnd net.Conn, pt scriptPT) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	ecrEnd, err := net.Dial("tcp", ln.Addr().String())
+	ecrEnd, err = net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +59,14 @@ func TestECRToleratesRepeatedFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := scriptPT{t: t, ctx: ctx, link: zvt.NewTCPLink(ptEnd)}
-	t.Cleanup(func() { pt.link.Close() })
+	pt = scriptPT{t: t, ctx: ctx, link: zvt.NewTCPLink(ptEnd)}
+	t.Cleanup(func() { pt.link.Close(); ecrEnd.Close() })
+	return ecrEnd, pt
+}
+
+func TestECRToleratesRepeatedFrames(t *testing.T) {
+	ctx := ecrCtx(t, 10*time.Second)
+	ecrEnd, pt := scriptPair(t, ctx)
 	var si []byte
 	si, _ = zvt.AppendBMP(si, zvt.Field{ID: zvt.BMPResultCode, Value: []byte{0}})
 	si, _ = zvt.AppendBMP(si, zvt.Field{ID: zvt.BMPAmount, Value: []byte{0, 0, 0, 0, 0x12, 0x50}})

@@ -2,7 +2,6 @@ package zvt_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -24,21 +23,7 @@ func TestECRAbortAfterFinalApproval(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := ecrCtx(t, 10*time.Second)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			ecrEnd, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ptEnd, err := ln.Accept()
-			if err != nil {
-				t.Fatal(err)
-			}
-			pt := scriptPT{t: t, ctx: ctx, link: zvt.NewTCPLink(ptEnd)}
-			t.Cleanup(func() { pt.link.Close() })
+			ecrEnd, pt := scriptPair(t, ctx)
 			var si []byte
 			si, _ = zvt.AppendBMP(si, zvt.Field{ID: zvt.BMPResultCode, Value: []byte{0}})
 			si, _ = zvt.AppendBMP(si, zvt.Field{ID: zvt.BMPAmount, Value: []byte{0, 0, 0, 0, 0x12, 0x50}})

@@ -3,7 +3,6 @@ package zvt_test
 import (
 	"context"
 	"errors"
-	"net"
 	"syscall"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/device/zvt"
 	"github.com/fiscald/fiscald/device/zvt/zvtsim"
+	"github.com/fiscald/fiscald/device/zvtdial"
 )
 
 // ecrCtx bounds every wait in a test: nothing may hang.
@@ -50,16 +50,9 @@ func listen(t *testing.T, term *zvtsim.Terminal, addr string) (*zvtsim.Listener,
 	}
 }
 
-// tcpDial is the dial function cmd/fiscald would pass for a TCP PT.
+// tcpDial is the dial function cmd/fiscald passes for a TCP PT.
 func tcpDial(addr string) func(ctx context.Context) (zvt.Link, error) {
-	return func(ctx context.Context) (zvt.Link, error) {
-		d := net.Dialer{Timeout: 2 * time.Second}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		return zvt.NewTCPLink(c), nil
-	}
+	return zvtdial.TCP(addr, 2*time.Second)
 }
 
 // newECR returns a driver with short timers, closed at the end.

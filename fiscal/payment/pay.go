@@ -129,7 +129,8 @@ func (s *Service) prepare(c Call, amount int64) (*payment, error) {
 		return nil, &fiscal.Error{Code: fiscal.CodeUnsupportedValue, Detail: "no payment terminal is configured for this CashBox"}
 	}
 	q := cb.Queues[0]
-	f := &flight{PaymentID: fiscal.NewUUID(), OperationID: c.Op.Key().ID, Digest: hex.EncodeToString(digestSlice(c.Op.Digest())),
+	digest := c.Op.Digest()
+	f := &flight{PaymentID: fiscal.NewUUID(), OperationID: c.Op.Key().ID, Digest: hex.EncodeToString(digest[:]),
 		Action: r.Action, Protocol: r.Protocol, Amount: amount, Description: r.PayItem.Description,
 		QueueID: q.ID, Country: q.Country.String(), Correlation: c.Correlation, Started: s.now().UTC()}
 	var orig *item
@@ -155,8 +156,6 @@ func (s *Service) prepare(c Call, amount int64) (*payment, error) {
 	p.original = orig
 	return p, nil
 }
-
-func digestSlice(d [32]byte) []byte { return d[:] }
 
 // checkUndo finds the item a refund or cancel refers to and checks the
 // amount against what is left of it.

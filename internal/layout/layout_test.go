@@ -73,6 +73,7 @@ var rules = []rule{
 	{pkg: "device/cryptoki", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
 	{pkg: "device/serialport", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
 	{pkg: "device/paysandbox", forbid: []string{"fiscal", "journal", "httpapi", "internal/", "device/zvt", "device/serialport", "device/cryptoki"}},
+	{pkg: "device/zvtdial", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
 	{pkg: "device/zvt/zvtsim", forbid: []string{"fiscal", "journal", "httpapi", "internal/config", "internal/depcheck", "device/serialport", "device/cryptoki"}},
 	{pkg: "device/zvt", forbid: []string{"fiscal", "journal", "httpapi", "internal/", "device/", "go.bug.st", "github.com/miekg", "github.com/google"}},
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
