@@ -386,6 +386,7 @@ func (q *Queue) commit(j *job, st queueState, item itemDraft, res *Result) jobRe
 	}
 	var seqb [9]byte
 	binary.BigEndian.PutUint64(seqb[:8], seq)
+	b.Set(nsItemIndex, itemIndexKey(item.id), append(q.chain[:], seqb[:8]...))
 	if res != nil && item.state == 0 && res.Receipt {
 		b.Set(nsRef, refKey(q.chain, j.req.ReceiptReference), seqb[:])
 		b.Set(nsRequested, requestedKey(q.chain, j.req), seqb[:8])

@@ -16,7 +16,8 @@ const (
 	nsOperation journal.Namespace = 'o' // cashbox(16) ‖ operation id -> operation record
 	nsRef       journal.Namespace = 'p' // queue(16) ‖ cbReceiptReference -> seq(8) ‖ flags(1)
 	nsRequested journal.Namespace = 'r' // queue(16) ‖ sha256(ref, terminal, case) -> seq(8)
-	nsState     journal.Namespace = 's' // "run" -> "running" | "clean"
+	nsState     journal.Namespace = 's' // "run" -> "running" | "clean"; "itemIndex" -> "1"
+	nsItemIndex journal.Namespace = 'q' // queue item id (16) -> queue chain (16) ‖ seq (8)
 
 	// KindQueueItem is a /sign request's queue item.
 	KindQueueItem journal.Kind = 1

@@ -108,6 +108,9 @@ func NewService(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.indexItems(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
