@@ -67,6 +67,7 @@ var rules = []rule{
 	{pkg: "fiscal", forbid: []string{"httpapi$", "fiscal/at", "fiscal/de", "device/", "journal/internal", "net/http", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "fiscal/at", forbid: []string{"httpapi$", "fiscal/de", "device/", "journal", "net/http", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "fiscal/at/rksv", stdlibOnly: true},
+	{pkg: "fiscal/issue", forbid: []string{"httpapi$", "fiscal/at", "device/", "net/http", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "fiscal/payment", forbid: []string{"httpapi$", "fiscal/at", "device/", "net/http", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "httpapi", forbid: []string{"journal", "device", "fiscal/at", "fiscal/de", "github.com/cockroachdb"}},
 	{pkg: "device/signsim", forbid: []string{"fiscal", "journal", "httpapi"}},
