@@ -29,6 +29,10 @@ const (
 	CodePaymentCancelled Code = "payment-cancelled"
 	CodePaymentTimeout   Code = "payment-timeout"
 	CodePaymentUnknown   Code = "payment-outcome-unknown"
+
+	// CodeReceiptNotFound is /v2/issue's "receipt not found": the type
+	// validation-error with status 422 (§9), unlike a malformed field's 400.
+	CodeReceiptNotFound Code = "validation-error/422"
 )
 
 // Error is a request error with a stable code; the HTTP layer turns it into a
@@ -55,7 +59,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Stored() bool {
 	switch e.Code {
 	case CodeValidation, CodeUnknownCase, CodeUnsupportedMarket, CodeUnsupportedValue,
-		CodePaymentDeclined, CodePaymentCancelled, CodePaymentTimeout:
+		CodePaymentDeclined, CodePaymentCancelled, CodePaymentTimeout, CodeReceiptNotFound:
 		return true
 	}
 	return false

@@ -217,6 +217,9 @@ func (s *Service) genericExport(cb *CashBox, queues []*Queue, t uint64, r *wire.
 				if err := s.writeActions(ctx, PayChain(cb.ID), KindPayment, &filter, &a); err != nil {
 					return err
 				}
+				if err := s.writeActions(ctx, IssueChain(cb.ID), KindIssue, &filter, &a); err != nil {
+					return err
+				}
 			}
 			return a.close()
 		}), nil

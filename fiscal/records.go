@@ -26,13 +26,23 @@ const (
 	// KindPayment is one step of a /v2/pay operation, in the shape of an
 	// action-journal entry, on the CashBox's payment chain (PayChain).
 	KindPayment journal.Kind = 3
+	// KindIssue is one step of handing a receipt over (a print job), in
+	// the shape of an action-journal entry, on the CashBox's issue chain.
+	KindIssue journal.Kind = 4
 )
+
+// IssueChain is the journal chain of a CashBox's print jobs and other
+// hand-overs of receipts, beside its queues and payments.
+func IssueChain(cashboxID string) journal.ChainID { return sideChain("fiscald issue chain", cashboxID) }
 
 // PayChain is the journal chain of a CashBox's payments. Payments have
 // their own chain beside the queues': a payment takes minutes and runs
 // beside receipts, and a queue's chain has one writer, its worker.
-func PayChain(cashboxID string) journal.ChainID {
-	sum := sha256.Sum256([]byte("fiscald payment chain\x00" + strings.ToLower(cashboxID)))
+func PayChain(cashboxID string) journal.ChainID { return sideChain("fiscald payment chain", cashboxID) }
+
+// sideChain derives the id of a CashBox's chain for one purpose.
+func sideChain(purpose, cashboxID string) journal.ChainID {
+	sum := sha256.Sum256([]byte(purpose + "\x00" + strings.ToLower(cashboxID)))
 	var c journal.ChainID
 	copy(c[:], sum[:])
 	return c

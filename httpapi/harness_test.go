@@ -17,6 +17,7 @@ import (
 	"github.com/fiscald/fiscald/device/signsim"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/at"
+	"github.com/fiscald/fiscald/fiscal/issue"
 	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/journal"
@@ -30,17 +31,18 @@ type box struct {
 // env is a real API server over loopback: Pebble on disk, simulated
 // signature devices, the AT market.
 type env struct {
-	t     testing.TB
-	dir   string
-	URL   string
-	Boxes []box
-	srv   *httptest.Server
-	svc   *fiscal.Service
-	pay   *payment.Service
-	db    *journal.DB
-	Reg   *prometheus.Registry
-	now   func() time.Time
-	opts  envOptions
+	t      testing.TB
+	dir    string
+	URL    string
+	Boxes  []box
+	srv    *httptest.Server
+	svc    *fiscal.Service
+	pay    *payment.Service
+	issues *issue.Service
+	db     *journal.DB
+	Reg    *prometheus.Registry
+	now    func() time.Time
+	opts   envOptions
 }
 
 type envOptions struct {
@@ -52,6 +54,8 @@ type envOptions struct {
 	wrap func(i int, s device.Signer) device.Signer
 	// pay, if set, attaches payment terminals (pay_test.go).
 	pay *payOptions
+	// issue, if set, serves /v2/issue (issue_test.go).
+	issue *issueOptions
 }
 
 // newEnv starts a server with n AT CashBoxes.
@@ -111,7 +115,8 @@ func (e *env) start() {
 	if e.pay != nil {
 		e.pay.Start()
 	}
-	api := httpapi.New(httpapi.Options{Service: e.svc, Payments: e.pay, Registry: e.Reg, Gatherer: e.Reg, Throttle: e.opts.throttle})
+	e.issues = e.startIssues()
+	api := httpapi.New(httpapi.Options{Service: e.svc, Payments: e.pay, Issues: e.issues, Registry: e.Reg, Gatherer: e.Reg, Throttle: e.opts.throttle})
 	e.srv = httptest.NewServer(api.Handler())
 	e.URL = e.srv.URL
 }
@@ -124,6 +129,9 @@ func (e *env) stop() {
 		e.pay.Close(5 * time.Second) // waiting /pay requests end first
 	}
 	e.srv.Close()
+	if e.issues != nil {
+		e.issues.Close()
+	}
 	e.svc.Close()
 	e.db.Close()
 	e.srv = nil

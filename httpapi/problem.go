@@ -41,6 +41,9 @@ var (
 	probPayCancelled     = problemKind{"payment-cancelled", 422, payment.Title(fiscal.CodePaymentCancelled)}
 	probPayTimeout       = problemKind{"payment-timeout", 504, payment.Title(fiscal.CodePaymentTimeout)}
 	probPayUnknown       = problemKind{"payment-outcome-unknown", 503, "Payment outcome unknown"}
+	// probNotSigned is §9's "422 validation-error": /v2/issue names a
+	// receipt this CashBox did not sign. The type is validation-error's.
+	probNotSigned = problemKind{"validation-error", 422, "Request validation failed"}
 )
 
 // ProblemTypes lists every problem type the API answers with, for the
@@ -67,6 +70,7 @@ var kindByCode = map[fiscal.Code]problemKind{
 	fiscal.CodePaymentCancelled:  probPayCancelled,
 	fiscal.CodePaymentTimeout:    probPayTimeout,
 	fiscal.CodePaymentUnknown:    probPayUnknown,
+	fiscal.CodeReceiptNotFound:   probNotSigned,
 }
 
 // problemFor maps an error to its problem kind, detail and field errors.

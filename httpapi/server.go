@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/fiscal/issue"
 	"github.com/fiscald/fiscald/fiscal/payment"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	Throttle ThrottleOptions
 	// Payments serves /v2/pay; nil: no CashBox has payment terminals.
 	Payments *payment.Service
+	// Issues serves /v2/issue, its delivered status and the receipt
+	// pages; nil: /v2/issue is not offered.
+	Issues *issue.Service
 	// SpoolDir holds market exports while they are built (default: the
 	// system temporary directory).
 	SpoolDir string
@@ -49,6 +53,7 @@ type Options struct {
 type Server struct {
 	svc      *fiscal.Service
 	payments *payment.Service
+	issues   *issue.Service
 	log      *slog.Logger
 	engine   *gin.Engine
 	throttle *throttle
@@ -63,6 +68,7 @@ func New(o Options) *Server {
 	s := &Server{
 		svc:      o.Service,
 		payments: o.Payments,
+		issues:   o.Issues,
 		log:      o.Log,
 		throttle: newThrottle(o.Throttle),
 		metrics:  newHTTPMetrics(o.Registry),
@@ -90,8 +96,11 @@ func New(o Options) *Server {
 		s.route(http.MethodPost, prefix+"/sign", s.sign)
 		s.route(http.MethodPost, prefix+"/journal", s.journal)
 		s.route(http.MethodPost, prefix+"/pay", s.pay)
-		s.route(http.MethodPost, prefix+"/issue", s.notImplemented)
-		s.route(http.MethodGet, prefix+"/issue/:queue/:item/delivered", s.notImplemented)
+		s.route(http.MethodPost, prefix+"/issue", s.issue)
+		s.route(http.MethodGet, prefix+"/issue/:queue/:item/delivered", s.delivered)
+	}
+	if s.issues != nil {
+		s.route(http.MethodGet, "/receipt/:item/:token", s.page)
 	}
 	s.route(http.MethodGet, "/v2/openapi.json", s.openAPI)
 	if o.Gatherer != nil {

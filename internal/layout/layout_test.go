@@ -78,6 +78,7 @@ var rules = []rule{
 	{pkg: "device/zvt/zvtsim", forbid: []string{"fiscal", "journal", "httpapi", "internal/config", "internal/depcheck", "device/serialport", "device/cryptoki"}},
 	{pkg: "device/zvt", forbid: []string{"fiscal", "journal", "httpapi", "internal/", "device/", "go.bug.st", "github.com/miekg", "github.com/google"}},
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
+	{pkg: "internal/receipt", forbid: []string{"httpapi$", "journal", "device/", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "cmd/fiscalctl", forbid: []string{"httpapi$", "github.com/gin-gonic"}},
 }
 

@@ -1,0 +1,76 @@
+package issue
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/httpapi/wire"
+	"github.com/fiscald/fiscald/journal"
+)
+
+// Delivery methods (§9).
+const (
+	MethodPrint = "print"
+	MethodEmail = "email"
+	MethodURL   = "url"
+)
+
+// Delivery says when and how a receipt reached its customer.
+type Delivery struct {
+	DeliveredAt time.Time `json:"DeliveredAt"`
+	Method      string    `json:"DeliveryMethod"`
+}
+
+// deliver records the first delivery of a receipt; later ones do not
+// change it.
+func (s *Service) deliver(itemID, method string) error {
+	key := itemKey(itemID)
+	if _, err := s.db.Get(nsDelivered, key); err == nil {
+		return nil
+	}
+	v, _ := json.Marshal(Delivery{DeliveredAt: s.now().UTC(), Method: method})
+	b := s.db.NewBatch()
+	b.Set(nsDelivered, key, v)
+	if err := b.Commit(); err != nil {
+		return &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the delivery could not be recorded", Err: err}
+	}
+	return nil
+}
+
+// Delivered reports the delivery of a receipt of the CashBox; ok is
+// false before it was delivered, and fiscal.ErrReceiptNotFound names a
+// pair the CashBox does not have.
+func (s *Service) Delivered(cb *fiscal.CashBox, queueID, itemID string) (d Delivery, ok bool, err error) {
+	r, err := s.fis.Receipt(cb, itemID)
+	if err != nil {
+		return d, false, err
+	}
+	if r.QueueID != queueID {
+		return d, false, fiscal.ErrReceiptNotFound
+	}
+	v, err := s.db.Get(nsDelivered, itemKey(itemID))
+	if errors.Is(err, journal.ErrNotFound) {
+		return d, false, nil
+	}
+	if err != nil {
+		return d, false, err
+	}
+	return d, true, json.Unmarshal(v, &d)
+}
+
+// Message is the delivered status's message (§9).
+func (d Delivery) Message() string {
+	verb := map[string]string{MethodPrint: "printed", MethodEmail: "sent by e-mail", MethodURL: "opened"}[d.Method]
+	return fmt.Sprintf("Receipt was %s at %s. DeliveryMethod: %s", verb, wire.FormatMoment(d.DeliveredAt), d.Method)
+}
+
+func itemKey(itemID string) []byte {
+	u, err := journal.ParseChainID(itemID)
+	if err != nil {
+		return []byte("invalid")
+	}
+	return u[:]
+}
