@@ -17,6 +17,7 @@ import (
 	"github.com/fiscald/fiscald/device/paysandbox"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/at"
+	"github.com/fiscald/fiscald/fiscal/issue"
 	"github.com/fiscald/fiscald/fiscal/payment"
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/internal/config"
@@ -42,6 +43,8 @@ type daemon struct {
 	flags   flags
 	terms   *payTerminals
 	payment *payment.Service
+	prints  *printers
+	issues  *issue.Service
 }
 
 // build opens the journal, attaches the devices, restores the service and
@@ -120,11 +123,15 @@ func build(cfg *config.Config, f flags, log *slog.Logger) (_ *daemon, err error)
 		return nil, err
 	}
 	d.svc.SetPayItems(d.payment)
+	if err := d.openIssues(ids); err != nil {
+		d.terms.Close()
+		return nil, err
+	}
 	var gatherer prometheus.Gatherer = d.reg
 	if cfg.MetricsListen != "" {
 		gatherer = nil
 	}
-	d.api = httpapi.New(httpapi.Options{Service: d.svc, Payments: d.payment, Log: log.With("component", "http"), Registry: d.reg, Gatherer: gatherer,
+	d.api = httpapi.New(httpapi.Options{Service: d.svc, Payments: d.payment, Issues: d.issues, Log: log.With("component", "http"), Registry: d.reg, Gatherer: gatherer,
 		Throttle: httpapi.ThrottleOptions{Failures: cfg.Auth.Failures, Window: cfg.Auth.Window, Block: cfg.Auth.Block}})
 	return d, nil
 }
@@ -176,6 +183,45 @@ func (d *daemon) openPayments(ids []string) (err error) {
 		ResolveWait: d.flags.payResolveWait,
 		Registry:    d.reg, Log: d.log.With("component", "payment"),
 	})
+	return err
+}
+
+// openIssues builds the printers and the /v2/issue service for the
+// provisioned CashBoxes (ids, in spec order): in the demo every CashBox
+// prints on the simulated demo printer.
+func (d *daemon) openIssues(ids []string) (err error) {
+	d.prints, err = openPrinters(d.cfg.Printers, d.log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			d.prints.Close()
+		}
+	}()
+	byCashBox := map[string]*issue.Printer{}
+	var kept func(string, []byte)
+	if d.demo != nil {
+		scale := d.flags.simTimeScale
+		if scale <= 0 {
+			scale = 1
+		}
+		if err := d.prints.startDemoSim(d.cfg.Data, scale); err != nil {
+			return fmt.Errorf("demo printer: %w", err)
+		}
+		for _, id := range ids {
+			byCashBox[id] = d.prints.byName[demoPrinter]
+		}
+		kept = d.prints.keep
+	} else {
+		for i, cb := range d.cfg.CashBoxes {
+			if cb.Printer != "" {
+				byCashBox[ids[i]] = d.prints.byName[cb.Printer]
+			}
+		}
+	}
+	d.issues, err = issue.New(issue.Options{Fiscal: d.svc, DB: d.db, Printers: byCashBox, Encode: encodeJob, Kept: kept,
+		Log: d.log.With("component", "issue")})
 	return err
 }
 
@@ -245,6 +291,7 @@ func (d *daemon) serve(ctx context.Context) error {
 	eps, err := d.listen()
 	if err != nil {
 		d.terms.Close()
+		d.prints.Close()
 		return err
 	}
 	if err := d.svc.Start(); err != nil {
@@ -252,9 +299,11 @@ func (d *daemon) serve(ctx context.Context) error {
 			ep.ln.Close()
 		}
 		d.terms.Close()
+		d.prints.Close()
 		return err
 	}
 	d.payment.Start()
+	d.issues.Start()
 	d.terms.startProbes()
 	errc := make(chan error, len(eps))
 	for _, ep := range eps {
@@ -292,7 +341,9 @@ func (d *daemon) serve(ctx context.Context) error {
 		}
 	}
 	<-payDone
+	d.issues.Close()
 	d.svc.Close()
+	d.prints.Close()
 	d.terms.Close() // ends terminal calls still running
 	select {
 	case <-d.payment.Done(): // nothing writes to the journal after this

@@ -40,6 +40,8 @@ type Config struct {
 	// PaymentTerminals are the card terminals CashBoxes pay through
 	// (/v2/pay); a CashBox lists the ones it uses by name.
 	PaymentTerminals []PaymentTerminal `yaml:"payment_terminals"`
+	// Printers are the receipt printers CashBoxes print on (/v2/issue).
+	Printers []Printer `yaml:"printers"`
 	// PaymentLimit is the longest a /v2/pay transaction may run (default
 	// 600s; 10s to 1h).
 	PaymentLimit time.Duration `yaml:"payment_limit"`
@@ -127,6 +129,9 @@ type CashBox struct {
 	// PaymentTerminals names the payment_terminals the CashBox pays
 	// through, in the order Protocol use_first tries them.
 	PaymentTerminals []string `yaml:"payment_terminals"`
+	// Printer names the printer /v2/issue prints on ("": none; receipts
+	// are handed over by URL).
+	Printer string `yaml:"printer"`
 }
 
 // PaymentTerminal is a card payment terminal.
@@ -259,9 +264,10 @@ func (c *Config) setDefaults() {
 	if c.PaymentLimit == 0 {
 		c.PaymentLimit = DefaultPaymentLimit
 	}
+	c.printerDefaults()
 	for _, t := range c.PaymentTerminals {
 		if z := t.ZVT; z != nil {
-			z.TCP = withDefaultPort(z.TCP)
+			z.TCP = withPort(z.TCP, DefaultZVTPort)
 			if z.Password == "" {
 				z.Password = DefaultZVTPassword
 			}
@@ -384,6 +390,7 @@ func (c *Config) validate(line map[string]int) error {
 			bad(p+".protocol", "must be zvt (the protocols this build speaks)")
 		}
 	}
+	c.validatePrinters(bad)
 	for i, cb := range c.CashBoxes {
 		p := fmt.Sprintf("cashboxes[%d]", i)
 		seen := map[string]bool{}
@@ -472,27 +479,9 @@ func validateZVT(p string, z *ZVT, bad func(string, string, ...any)) {
 	case (z.TCP == "") == (z.Serial == nil):
 		bad(p+".tcp", "give exactly one of tcp and serial")
 	case z.TCP != "":
-		host, port, err := net.SplitHostPort(z.TCP)
-		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-			bad(p+".tcp", "must be host or host:port (port %s when omitted; IPv6 in brackets)", DefaultZVTPort)
-		}
+		validateHostPort(p+".tcp", z.TCP, DefaultZVTPort, bad)
 	default:
-		s := z.Serial
-		switch {
-		case (s.Path == "") == (s.USB == nil):
-			bad(p+".serial", "give exactly one of path and usb")
-		case s.Path != "":
-			if !filepath.IsAbs(s.Path) {
-				bad(p+".serial.path", "must be an absolute path, e.g. /dev/serial/by-id/…")
-			}
-		default:
-			if _, err := parseUSBID(s.USB.VID); err != nil {
-				bad(p+".serial.usb.vid", "the adapter's USB vendor ID in hex, e.g. 0x0403: %v", err)
-			}
-			if _, err := parseUSBID(s.USB.PID); err != nil {
-				bad(p+".serial.usb.pid", "the adapter's USB product ID in hex, e.g. 0x6001: %v", err)
-			}
-		}
+		validateSerialPort(p+".serial", z.Serial.Path, z.Serial.USB, bad)
 	}
 	if len(z.Password) != 6 || strings.Trim(z.Password, "0123456789") != "" {
 		bad(p+".password", "must be 6 digits")
@@ -508,16 +497,44 @@ func validateZVT(p string, z *ZVT, bad func(string, string, ...any)) {
 	}
 }
 
-// withDefaultPort adds DefaultZVTPort to a bare host name, IPv4 address
-// or bracketed IPv6 address; anything else is left for validation.
-func withDefaultPort(addr string) string {
+// validateHostPort checks a host:port (the port defaulted already).
+func validateHostPort(p, addr, defaultPort string, bad func(string, string, ...any)) {
+	host, port, err := net.SplitHostPort(addr)
+	if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+		bad(p, "must be host or host:port (port %s when omitted; IPv6 in brackets)", defaultPort)
+	}
+}
+
+// validateSerialPort checks a serial port given by exactly one of a path
+// and a USB-serial adapter's identity.
+func validateSerialPort(p, path string, usb *USBID, bad func(string, string, ...any)) {
+	switch {
+	case (path == "") == (usb == nil):
+		bad(p, "give exactly one of path and usb")
+	case path != "":
+		if !filepath.IsAbs(path) {
+			bad(p+".path", "must be an absolute path, e.g. /dev/serial/by-id/…")
+		}
+	default:
+		if _, err := parseUSBID(usb.VID); err != nil {
+			bad(p+".usb.vid", "the adapter's USB vendor ID in hex, e.g. 0x0403: %v", err)
+		}
+		if _, err := parseUSBID(usb.PID); err != nil {
+			bad(p+".usb.pid", "the adapter's USB product ID in hex, e.g. 0x6001: %v", err)
+		}
+	}
+}
+
+// withPort adds port to a bare host name, IPv4 address or bracketed IPv6
+// address; anything else is left for validation.
+func withPort(addr, port string) string {
 	switch {
 	case addr == "":
 		return ""
 	case strings.HasPrefix(addr, "[") && strings.HasSuffix(addr, "]"):
-		return addr + ":" + DefaultZVTPort
+		return addr + ":" + port
 	case !strings.Contains(addr, ":"):
-		return net.JoinHostPort(addr, DefaultZVTPort)
+		return net.JoinHostPort(addr, port)
 	}
 	return addr
 }
