@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -17,14 +18,22 @@ import (
 
 // issueOptions attach /v2/issue to an env.
 type issueOptions struct {
-	printers map[string]*issue.Printer
+	// printer, if set, builds the printer of CashBox 0 at every start.
+	printer func() *issue.Printer
+	// interval paces the follow-up of pending jobs.
+	interval time.Duration
 }
 
 func (e *env) startIssues() *issue.Service {
-	if e.opts.issue == nil {
+	o := e.opts.issue
+	if o == nil {
 		return nil
 	}
-	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: e.opts.issue.printers})
+	printers := map[string]*issue.Printer{}
+	if o.printer != nil {
+		printers[e.Boxes[0].ID] = o.printer()
+	}
+	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: printers, Encode: testEncode, CheckInterval: o.interval})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,0 +1,204 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fiscald/fiscald/device/escpos"
+	"github.com/fiscald/fiscald/device/escpos/escposdial"
+	"github.com/fiscald/fiscald/device/escpos/escpossim"
+	"github.com/fiscald/fiscald/device/serialport"
+	"github.com/fiscald/fiscald/fiscal/issue"
+	"github.com/fiscald/fiscald/internal/ptytest"
+	receiptdoc "github.com/fiscald/fiscald/internal/receipt"
+)
+
+// testEncode is cmd/fiscald's encoder in short: text lines, the QR, a cut.
+func testEncode(lines []receiptdoc.Line) []byte {
+	var b escpos.Builder
+	b.CodeTable(escpos.CodeTableWPC1252)
+	for _, l := range lines {
+		switch l.Kind {
+		case receiptdoc.LineQR:
+			b.QR(l.QR.Payload, l.QR.ModuleSize)
+		case receiptdoc.LineCut:
+			b.Cut(escpos.CutPartial, 3)
+		default:
+			b.Line(l.Text)
+		}
+	}
+	return b.Bytes()
+}
+
+// printerLink is a printer simulator behind one kind of link that can be
+// pulled: a kernel pty (the driver opens the slave through
+// device/serialport) or TCP as a network printer.
+type printerLink struct {
+	name   string
+	attach func(t *testing.T, sim *escpossim.Printer) (dial func(context.Context) (escpos.Stream, error), unplug func())
+}
+
+var printerLinks = []printerLink{
+	{"pty", func(t *testing.T, sim *escpossim.Printer) (func(context.Context) (escpos.Stream, error), func()) {
+		master, slave := ptytest.Open(t)
+		served := make(chan error, 1)
+		go func() { served <- sim.Serve(context.Background(), master) }()
+		var once sync.Once
+		unplug := func() { once.Do(func() { master.Close(); <-served }) }
+		t.Cleanup(unplug)
+		return escposdial.Serial(serialport.Config{Path: slave.Name()}), unplug
+	}},
+	{"tcp", func(t *testing.T, sim *escpossim.Printer) (func(context.Context) (escpos.Stream, error), func()) {
+		l, err := sim.ListenTCP(context.Background(), "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return escposdial.TCP(l.Addr().String(), 0), func() { l.Close() }
+	}},
+}
+
+// printEnv is an env whose first CashBox prints on a simulated printer.
+func printEnv(t *testing.T, link printerLink) (*env, *escpossim.Printer, func()) {
+	sim, err := escpossim.New(escpossim.Options{TimeScale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial, unplug := link.attach(t, sim)
+	o := &issueOptions{interval: 50 * time.Millisecond, printer: func() *issue.Printer {
+		drv := escpos.New(dial, escpos.Options{Name: "counter", StatusTimeout: 5 * time.Second, JobTimeout: 3 * time.Second, PollInterval: 20 * time.Millisecond})
+		t.Cleanup(func() { drv.Close() })
+		return &issue.Printer{Name: "counter", Device: drv}
+	}}
+	e := newEnv(t, envOptions{issue: o})
+	e.startQueue(e.Boxes[0])
+	return e, sim, unplug
+}
+
+// printed issues a fresh receipt on the default channel and returns the
+// answer's Print object and the delivered-status path.
+func (e *env) printReceipt(ref string) (state, detail, delivered string, qr string) {
+	e.t.Helper()
+	b := e.Boxes[0]
+	request, response := e.signed(b, ref)
+	r := e.post(b, "/v2/issue", issueBody(request, response, ""))
+	var out struct {
+		Print struct{ State, JobId, Detail string }
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &out) != nil {
+		e.t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	var signed struct {
+		QueueID string `json:"ftQueueID"`
+		ItemID  string `json:"ftQueueItemID"`
+		Sigs    []struct {
+			Format uint64 `json:"ftSignatureFormat"`
+			Data   string
+		} `json:"ftSignatures"`
+	}
+	json.Unmarshal([]byte(response), &signed)
+	for _, s := range signed.Sigs {
+		if s.Format == 3 {
+			qr = s.Data
+		}
+	}
+	return out.Print.State, out.Print.Detail, "/v2/issue/" + signed.QueueID + "/" + signed.ItemID + "/delivered", qr
+}
+
+func (e *env) deliveredStatus(path string) resp {
+	e.t.Helper()
+	b := e.Boxes[0]
+	return get(e.t.(*testing.T), e.URL+path, map[string]string{"x-cashbox-id": b.ID, "x-cashbox-accesstoken": b.Token})
+}
+
+// waitDelivered polls the delivered status until it is 200 (bounded).
+func (e *env) waitDelivered(path string) resp {
+	e.t.Helper()
+	var r resp
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if r = e.deliveredStatus(path); r.Status == 200 {
+			break
+		}
+	}
+	return r
+}
+
+// TestIssuePrints runs the print path over a pty and over TCP: printed
+// on confirmation with the signed QR code on paper; refused up front when
+// out of paper; pending (and delivered 204) when the paper runs out
+// mid-job or the printer is pulled, printed exactly once when it
+// continues; never resent.
+func TestIssuePrints(t *testing.T) {
+	for _, link := range printerLinks {
+		t.Run(link.name, func(t *testing.T) {
+			e, sim, unplug := printEnv(t, link)
+
+			state, _, delivered, qr := e.printReceipt("P-1")
+			if state != "printed" {
+				t.Fatalf("print: %s", state)
+			}
+			if r := e.deliveredStatus(delivered); r.Status != 200 || !strings.Contains(string(r.Body), `"DeliveryMethod":"print"`) {
+				t.Errorf("delivered: %d %s", r.Status, r.Body)
+			}
+			jobs := sim.Jobs()
+			if len(jobs) != 1 || jobs[0].State != escpossim.JobPrinted {
+				t.Fatalf("simulator jobs %+v", jobs)
+			}
+			img, err := escpossim.Render(jobs[0].Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			png.Encode(&buf, img)
+			if got := decodeQR(t, buf.Bytes()); got != qr {
+				t.Errorf("printed QR %q, want the signed %q", got, qr)
+			}
+
+			sim.SetPaper(escpossim.PaperOut)
+			state, detail, delivered, _ := e.printReceipt("P-2")
+			if state != "failed" || !strings.Contains(detail, "paper") || len(sim.Jobs()) != 1 {
+				t.Errorf("out of paper: %s %q, %d jobs", state, detail, len(sim.Jobs()))
+			}
+			if r := e.deliveredStatus(delivered); r.Status != 204 {
+				t.Errorf("delivered after a refused job: %d", r.Status)
+			}
+
+			sim.SetPaper(escpossim.PaperOK)
+			sim.PaperOutAfter(3)
+			state, _, delivered, _ = e.printReceipt("P-3")
+			if state != "pending" {
+				t.Fatalf("paper out mid-job: %s", state)
+			}
+			if r := e.deliveredStatus(delivered); r.Status != 204 {
+				t.Errorf("delivered while pending: %d", r.Status)
+			}
+			sim.SetPaper(escpossim.PaperOK)
+			if r := e.waitDelivered(delivered); r.Status != 200 {
+				t.Fatalf("after the paper was replaced: %d %s", r.Status, r.Body)
+			}
+			if n := len(sim.Jobs()); n != 2 {
+				t.Errorf("the printer got %d jobs; the pending one was sent again", n)
+			}
+
+			sim.SetStalled(true)
+			state, _, delivered, _ = e.printReceipt("P-4")
+			unplug()
+			if state != "pending" {
+				t.Errorf("stalled printer: %s", state)
+			}
+			time.Sleep(200 * time.Millisecond) // a few follow-up rounds
+			if r := e.deliveredStatus(delivered); r.Status != 204 {
+				t.Errorf("delivered while unplugged: %d", r.Status)
+			}
+			if n := len(sim.Jobs()); n != 3 {
+				t.Errorf("the printer got %d jobs after the unplug; want no resend", n)
+			}
+		})
+	}
+}
