@@ -199,6 +199,18 @@ func TestIssuePrints(t *testing.T) {
 			if n := len(sim.Jobs()); n != 3 {
 				t.Errorf("the printer got %d jobs after the unplug; want no resend", n)
 			}
+			m := string(e.do("GET", "/metrics", nil, nil).Body)
+			for _, want := range []string{
+				`fiscald_issue_print_jobs_total{printer="counter",state="printed"} 2`,
+				`fiscald_issue_print_jobs_total{printer="counter",state="failed"} 1`,
+				`fiscald_issue_print_jobs_total{printer="counter",state="pending"} 2`,
+				`fiscald_issue_pending_print_jobs 1`,
+				`fiscald_issue_receipts_total{channel="print"} 4`,
+			} {
+				if !strings.Contains(m, want) {
+					t.Errorf("metrics lack %s", want)
+				}
+			}
 		})
 	}
 }

@@ -33,7 +33,7 @@ func (e *env) startIssues() *issue.Service {
 	if o.printer != nil {
 		printers[e.Boxes[0].ID] = o.printer()
 	}
-	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: printers, Encode: testEncode, CheckInterval: o.interval})
+	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: printers, Encode: testEncode, CheckInterval: o.interval, Registry: e.Reg})
 	if err != nil {
 		e.t.Fatal(err)
 	}

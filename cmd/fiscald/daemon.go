@@ -221,7 +221,7 @@ func (d *daemon) openIssues(ids []string) (err error) {
 		}
 	}
 	d.issues, err = issue.New(issue.Options{Fiscal: d.svc, DB: d.db, Printers: byCashBox, Encode: encodeJob, Kept: kept,
-		Log: d.log.With("component", "issue")})
+		Registry: d.reg, Log: d.log.With("component", "issue")})
 	return err
 }
 

@@ -64,6 +64,7 @@ func (s *Service) print(ctx context.Context, cb *fiscal.CashBox, p *Printer, r *
 // receipt, a pending one stays on record for followPending.
 func (s *Service) settle(cashboxID string, j *job, res device.PrintResult) error {
 	j.State, j.Detail = res.State.String(), res.Detail
+	s.metrics.jobs.WithLabelValues(j.Printer, j.State).Inc()
 	msg := fmt.Sprintf("print job %s of receipt %s: %s", j.JobID, j.QueueItemID, j.State)
 	if res.Detail != "" {
 		msg += " (" + res.Detail + ")"

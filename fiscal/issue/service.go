@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/httpapi/wire"
@@ -46,6 +48,7 @@ type Options struct {
 	// CheckInterval paces the questions about pending jobs; default
 	// DefaultCheckInterval.
 	CheckInterval time.Duration
+	Registry      prometheus.Registerer
 	Log           *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -63,6 +66,7 @@ type Service struct {
 	tokens   *pageTokens
 	log      *slog.Logger
 	now      func() time.Time
+	metrics  *metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -97,8 +101,16 @@ func New(o Options) (*Service, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.metrics = newMetrics(o.Registry, s.printers, s.pendingJobs)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// pendingJobs counts the jobs on record as pending.
+func (s *Service) pendingJobs() float64 {
+	n := 0
+	s.db.ScanRecords(nsJob, nil, func(_, _ []byte) error { n++; return nil })
+	return float64(n)
 }
 
 // Start follows up the jobs left pending, also by a previous run.
@@ -165,6 +177,7 @@ func (s *Service) Issue(ctx context.Context, c Call) (fiscal.Outcome, error) {
 		}
 		resp.Print = info
 	}
+	s.metrics.issued.WithLabelValues(channel).Inc()
 	body, _ := json.Marshal(&resp)
 	return fiscal.Outcome{Status: 200, Body: body}, nil
 }
