@@ -7,20 +7,25 @@ LISTEN   ?= 127.0.0.1:8480
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 SHARED   := $(abspath $(CURDIR)/../shared)
+# USB printers need libusb (cgo): the daemon gets them when its headers are
+# installed (make deps does), and builds without them otherwise. Expanded
+# when used, so that a deps run before it counts.
+TAGS      = $(shell pkg-config --exists libusb-1.0 2>/dev/null && echo usb)
 
 .PHONY: build run test deps bench clean
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fiscald ./cmd/fiscald
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/fiscalctl ./cmd/fiscalctl
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o bin/fiscald ./cmd/fiscald
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o bin/fiscalctl ./cmd/fiscalctl
 
 run: build
 	bin/fiscald --demo --data "$(DATA)" --listen "$(LISTEN)"
 
 # deps installs the system packages tests need (as root, via apt-get):
 # Java 17 runs the official RKSV Prüftool; SoftHSM2 is the PKCS#11 token the
-# signer driver is tested against.
-DEB_PACKAGES := softhsm2 socat
+# signer driver is tested against; socat makes pty pairs; libusb and
+# pkg-config build the USB printer transport (gousb, cgo).
+DEB_PACKAGES := softhsm2 socat libusb-1.0-0-dev pkg-config
 deps:
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing openjdk-17-jre-headless"; \
@@ -32,10 +37,10 @@ deps:
 
 test: deps build
 	gofmt -l . | (! grep .) || { echo "gofmt would change the files above"; exit 1; }
-	$(GO) vet ./...
+	$(GO) vet -tags usb ./...
 	@# The fiscal core stays free of cgo; only the device drivers need it.
 	CGO_ENABLED=0 $(GO) build ./device ./device/signsim ./journal/... ./fiscal/... ./httpapi/... ./internal/config
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -tags usb ./...
 	@if [ -f "$(SHARED)/contract/check_demo_contract.py" ]; then \
 		python3 "$(SHARED)/contract/check_demo_contract.py"; \
 	else echo "demo contract check skipped: $(SHARED) not found"; fi

@@ -105,7 +105,7 @@ func (s *Server) echoResponse(cb *fiscal.CashBox, msg string) *wire.EchoResponse
 		Deployment: "local", ServerMoment: now.UTC(),
 		Capabilities: wire.Capabilities{
 			Markets:      []string{},
-			Endpoints:    []string{"echo", "sign", "journal"},
+			Endpoints:    []string{"echo", "sign"},
 			PayProtocols: []string{},
 			JournalTypes: s.svc.JournalTypes(cb),
 			Queues:       []wire.QueueInfo{},
@@ -113,10 +113,14 @@ func (s *Server) echoResponse(cb *fiscal.CashBox, msg string) *wire.EchoResponse
 	}
 	if s.payments != nil {
 		if ps := s.payments.Protocols(cb); len(ps) > 0 {
-			r.Capabilities.Endpoints = []string{"echo", "sign", "pay", "journal"}
+			r.Capabilities.Endpoints = append(r.Capabilities.Endpoints, "pay")
 			r.Capabilities.PayProtocols = ps
 		}
 	}
+	if s.issues != nil {
+		r.Capabilities.Endpoints = append(r.Capabilities.Endpoints, "issue")
+	}
+	r.Capabilities.Endpoints = append(r.Capabilities.Endpoints, "journal")
 	for _, q := range cb.Queues {
 		r.Capabilities.Markets = append(r.Capabilities.Markets, q.Country.String())
 		info := wire.QueueInfo{QueueID: q.ID, Country: q.Country.String(), State: q.State(now)}

@@ -15,26 +15,12 @@ import (
 	"github.com/fiscald/fiscald/device/escpos/escpossim"
 	"github.com/fiscald/fiscald/device/serialport"
 	"github.com/fiscald/fiscald/fiscal/issue"
+	"github.com/fiscald/fiscald/internal/printjob"
 	"github.com/fiscald/fiscald/internal/ptytest"
-	receiptdoc "github.com/fiscald/fiscald/internal/receipt"
 )
 
-// testEncode is cmd/fiscald's encoder in short: text lines, the QR, a cut.
-func testEncode(lines []receiptdoc.Line) []byte {
-	var b escpos.Builder
-	b.CodeTable(escpos.CodeTableWPC1252)
-	for _, l := range lines {
-		switch l.Kind {
-		case receiptdoc.LineQR:
-			b.QR(l.QR.Payload, l.QR.ModuleSize)
-		case receiptdoc.LineCut:
-			b.Cut(escpos.CutPartial, 3)
-		default:
-			b.Line(l.Text)
-		}
-	}
-	return b.Bytes()
-}
+// testEncode is the daemon's encoder.
+var testEncode = printjob.Encode
 
 // printerLink is a printer simulator behind one kind of link that can be
 // pulled: a kernel pty (the driver opens the slave through

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/png"
 	"io"
 	"maps"
 	"math/big"
@@ -24,7 +25,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/fiscal"
+	"github.com/fiscald/fiscald/fiscal/issue"
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/httpapi/wire"
 	"github.com/fiscald/fiscald/internal/fixtures"
@@ -134,21 +137,28 @@ func (d *oaDoc) operations() []oaOp {
 }
 
 // operation finds the documented operation serving a request path, aliases
-// (no /v2, one trailing slash) included.
+// (no /v2, one trailing slash) included; a path documented outside /v2
+// (the receipt pages) is matched as it is.
 func (d *oaDoc) operation(method, path string) *oaOp {
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
 	}
+	candidates := []string{path}
 	if !strings.HasPrefix(path, "/v2/") {
-		path = "/v2" + path
+		candidates = append(candidates, "/v2"+path)
 	}
-	for _, o := range d.operations() {
-		if o.method == method && oaMatch(o.path, path) {
-			return &o
+	for _, p := range candidates {
+		for _, o := range d.operations() {
+			if o.method == method && oaMatch(o.path, p) {
+				return &o
+			}
 		}
 	}
 	return nil
 }
+
+// key is "METHOD /path", as x-additional-statuses names operations.
+func (o oaOp) key() string { return o.method + " " + o.path }
 
 // oaTemplate replaces path parameters ({name} or :name) by "{}".
 func oaTemplate(p string) string {
@@ -189,6 +199,24 @@ func (d *oaDoc) problemTypes() map[string]map[string]any {
 }
 
 var oaURN = regexp.MustCompile(`urn:fiscald:problem:[a-z0-9-]+`)
+
+// problemStatuses lists the statuses a documented problem type is answered
+// with by an operation ("POST /v2/issue"): its status, plus those of its
+// x-additional-statuses that name the operation ("*": any operation, for
+// the shared components.responses; "": none).
+func (d *oaDoc) problemStatuses(urn, op string) []string {
+	p := d.problemTypes()[urn]
+	if p == nil {
+		return nil
+	}
+	out := []string{fmt.Sprint(p["status"])}
+	for _, a := range oaArr(p["x-additional-statuses"]) {
+		if op == "*" || slices.Contains(oaArr(oaObj(a)["operations"]), any(op)) {
+			out = append(out, fmt.Sprint(oaObj(a)["status"]))
+		}
+	}
+	return out
+}
 
 // ---------------------------------------------------------------- checker
 
@@ -616,10 +644,92 @@ func TestOpenAPIDocument(t *testing.T) {
 				}
 			}
 		}},
+		{"issue enumerations are those of the decoder and the service", func(t *testing.T) {
+			enum := func(schema, prop string) []string {
+				var out []string
+				for _, v := range oaArr(oaObj(oaObj(doc.schema(schema)["properties"])[prop])["enum"]) {
+					if v != nil { // null: absent
+						out = append(out, oaStr(v))
+					}
+				}
+				return out
+			}
+			for _, c := range []struct {
+				schema, prop string
+				want         []string
+			}{
+				{"IssueOptions", "Channel", []string{wire.ChannelURL, wire.ChannelPrint, wire.ChannelEmail}},
+				{"DeliveryStatus", "DeliveryMethod", []string{issue.MethodPrint, issue.MethodEmail, issue.MethodURL}},
+				{"PrintJob", "State", []string{device.PrintPrinted.String(), device.PrintPending.String(), device.PrintFailed.String()}},
+			} {
+				if got := enum(c.schema, c.prop); !slices.Equal(got, c.want) {
+					t.Errorf("%s.%s enum %v, fiscald has %v", c.schema, c.prop, got, c.want)
+				}
+			}
+			// The delivered message is the service's (§9).
+			msg := regexp.MustCompile(oaStr(oaObj(oaObj(doc.schema("DeliveryStatus")["properties"])["message"])["pattern"]))
+			for _, m := range []string{issue.MethodPrint, issue.MethodEmail, issue.MethodURL} {
+				if got := (issue.Delivery{DeliveredAt: time.Now(), Method: m}).Message(); !msg.MatchString(got) {
+					t.Errorf("message %q does not match DeliveryStatus.message %s", got, msg)
+				}
+			}
+		}},
+		{"issue documents every outcome", func(t *testing.T) {
+			for _, c := range []struct {
+				method, path string
+				status       int
+				schema       string   // the $ref of the JSON body ("" : none)
+				problems     []string // problem types the description names
+			}{
+				{"POST", "/v2/issue", 200, "IssueResponse", nil},
+				{"POST", "/v2/issue", 400, "", []string{"invalid-header", "malformed-json", "validation-error"}},
+				{"POST", "/v2/issue", 422, "", []string{"validation-error", "unsupported-value"}},
+				{"POST", "/v2/issue", 501, "", []string{"not-implemented"}},
+				{"POST", "/v2/issue", 503, "", []string{"storage-unavailable"}},
+				{"GET", "/v2/issue/{ftQueueID}/{ftQueueItemID}/delivered", 200, "DeliveryStatus", nil},
+				{"GET", "/v2/issue/{ftQueueID}/{ftQueueItemID}/delivered", 204, "", nil},
+				{"GET", "/v2/issue/{ftQueueID}/{ftQueueItemID}/delivered", 404, "", []string{"not-found"}},
+				{"GET", "/v2/issue/{ftQueueID}/{ftQueueItemID}/delivered", 501, "", []string{"not-implemented"}},
+				{"GET", "/receipt/{ftQueueItemID}/{token}", 404, "", []string{"not-found"}},
+			} {
+				o := doc.operation(c.method, c.path)
+				if o == nil {
+					t.Errorf("%s %s is not documented", c.method, c.path)
+					continue
+				}
+				resp := doc.deref(oaObj(o.op["responses"])[strconv.Itoa(c.status)])
+				if resp == nil {
+					t.Errorf("%s %s: status %d is not documented", c.method, c.path, c.status)
+					continue
+				}
+				content := oaObj(resp["content"])
+				switch {
+				case c.schema != "":
+					if ref := oaObj(oaObj(content["application/json"])["schema"])["$ref"]; ref != "#/components/schemas/"+c.schema {
+						t.Errorf("%s %s %d: schema %v, want %s", c.method, c.path, c.status, ref, c.schema)
+					}
+				case c.status == 204 && len(content) != 0:
+					t.Errorf("%s %s 204 documents a body", c.method, c.path)
+				}
+				for _, sfx := range c.problems {
+					if !slices.Contains(oaURN.FindAllString(oaStr(resp["description"]), -1), "urn:fiscald:problem:"+sfx) {
+						t.Errorf("%s %s %d: the description does not name %s", c.method, c.path, c.status, sfx)
+					}
+				}
+			}
+			// The receipt page: HTML or PNG, no CashBox headers.
+			o := doc.operation("GET", "/receipt/{ftQueueItemID}/{token}")
+			if o == nil {
+				t.Fatal("the receipt page is not documented")
+			}
+			if ct := oaObj(doc.deref(oaObj(o.op["responses"])["200"])["content"]); ct["text/html"] == nil || ct["image/png"] == nil {
+				t.Errorf("receipt page 200: content %v, want text/html and image/png", slices.Sorted(maps.Keys(ct)))
+			}
+		}},
 		{"conventions: case values, decimals, moments, ids", func(t *testing.T) {
 			caseNames := []string{"ftReceiptCase", "ftChargeItemCase", "ftPayItemCase", "ftState", "ftJournalType", "ftSignatureFormat", "ftSignatureType", "State"}
 			decimals := []string{"Amount", "Quantity", "VATRate", "VATAmount", "UnitPrice", "UnitQuantity", "Position", "cbReceiptAmount"}
-			moments := []string{"cbReceiptMoment", "ftReceiptMoment", "Moment", "ServerMoment", "ftQueueMoment"}
+			moments := []string{"cbReceiptMoment", "ftReceiptMoment", "Moment", "ServerMoment", "ftQueueMoment", "DeliveredAt"}
 			ids := []string{"ftQueueID", "ftQueueItemID", "ftCashBoxID", "ftPosSystemId", "posSystemId", "ftChargeItemId", "ftPayItemId", "ftSignatureItemId", "ftActionJournalID"}
 			seen := map[string]bool{}
 			types := func(m map[string]any) []any {
@@ -641,7 +751,8 @@ func TestOpenAPIDocument(t *testing.T) {
 					switch {
 					case m["format"] == "uint64" && (!slices.Contains(types(m), any("integer")) || !strings.Contains(oaStr(m["description"]), "2^53")):
 						t.Errorf("%s: a uint64 must be type integer with a description warning about 2^53", where)
-					case slices.Contains(caseNames, prop) && m["format"] != "uint64" && where != "SignerInfo.State": // "up" | "failed" (issue 4's contract)
+					case slices.Contains(caseNames, prop) && m["format"] != "uint64" &&
+						where != "SignerInfo.State" && where != "PrintJob.State": // "up" | "failed" (issue 4's contract); "printed" | "pending" | "failed" (§9)
 						t.Errorf("%s: case value without format uint64", where)
 					case slices.Contains(decimals, prop) && (!slices.Contains(types(m), any("number")) || slices.Contains(types(m), any("integer"))):
 						t.Errorf("%s: decimal must be type number", where)
@@ -698,56 +809,97 @@ func oaNoDuplicates(d *json.Decoder, at string) error {
 
 // ---------------------------------------------------------------- 2. routes
 
+// oaServices are the optional services an operation may require
+// (x-requires-service): without the service its routes do not exist.
+var oaServices = map[string]bool{"issue": true}
+
 func TestOpenAPIRoutes(t *testing.T) {
 	doc := oaLoad(t)
-	srv := httpapi.New(httpapi.Options{Gatherer: prometheus.NewRegistry()})
-	routes := map[string]bool{} // "METHOD template" with trailing slash kept
-	for _, r := range srv.Routes() {
-		routes[r.Method+" "+oaTemplate(r.Path)] = true
-	}
 	documented := map[string]oaOp{}
 	for _, o := range doc.operations() {
 		documented[o.method+" "+oaTemplate(o.path)] = o
 	}
 	const self = "GET /v2/openapi.json"
+	requires := func(o oaOp) string { return oaStr(o.op["x-requires-service"]) }
 
-	for _, r := range srv.Routes() {
-		t.Run("route "+r.Method+" "+r.Path, func(t *testing.T) {
-			p := oaTemplate(r.Path)
-			if len(p) > 1 {
-				p = strings.TrimSuffix(p, "/")
+	// The routes of a server without optional services (as the harness
+	// runs) and of one with every optional service (as the daemon runs).
+	ie := newEnv(t, envOptions{issue: &issueOptions{}})
+	servers := []struct {
+		name     string
+		services map[string]bool
+		srv      *httpapi.Server
+	}{
+		{"without optional services", map[string]bool{}, httpapi.New(httpapi.Options{Gatherer: prometheus.NewRegistry()})},
+		{"with the issue service", map[string]bool{"issue": true},
+			httpapi.New(httpapi.Options{Service: ie.svc, Issues: ie.issues, Gatherer: prometheus.NewRegistry()})},
+	}
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			routes := map[string]bool{} // "METHOD template" with trailing slash kept
+			for _, r := range s.srv.Routes() {
+				routes[r.Method+" "+oaTemplate(r.Path)] = true
 			}
-			switch {
-			case p == "/metrics":
-				if !strings.Contains(oaStr(oaObj(doc.root["info"])["description"]), "/metrics") {
-					t.Error("/metrics is served but the description does not say it is outside the API")
-				}
-			case strings.HasPrefix(p, "/v2/"):
-				if _, ok := documented[r.Method+" "+p]; !ok {
-					t.Errorf("route %s %s is not in the document", r.Method, r.Path)
-				}
-			default: // unversioned alias
-				key := r.Method + " /v2" + p
-				if _, ok := documented[key]; !ok || key == self {
-					t.Errorf("route %s %s is not an alias of a documented /v2 operation", r.Method, r.Path)
-				}
+			for _, r := range s.srv.Routes() {
+				t.Run("route "+r.Method+" "+r.Path, func(t *testing.T) {
+					p := oaTemplate(r.Path)
+					if len(p) > 1 {
+						p = strings.TrimSuffix(p, "/")
+					}
+					key := r.Method + " " + p
+					o, ok := documented[key]
+					switch {
+					case p == "/metrics":
+						if !strings.Contains(oaStr(oaObj(doc.root["info"])["description"]), "/metrics") {
+							t.Error("/metrics is served but the description does not say it is outside the API")
+						}
+						return
+					case strings.HasPrefix(p, "/v2/"):
+						if !ok {
+							t.Errorf("route %s %s is not in the document", r.Method, r.Path)
+						}
+					case ok: // documented outside /v2 (the receipt pages)
+					default: // unversioned alias
+						key = r.Method + " /v2" + p
+						if o, ok = documented[key]; !ok || key == self {
+							t.Errorf("route %s %s is not an alias of a documented /v2 operation", r.Method, r.Path)
+						}
+					}
+					if svc := requires(o); ok && svc != "" && !s.services[svc] {
+						t.Errorf("route %s %s exists without the %s service that %s requires", r.Method, r.Path, svc, key)
+					}
+				})
+			}
+			for key, o := range documented {
+				t.Run("operation "+key, func(t *testing.T) {
+					method, p, _ := strings.Cut(key, " ")
+					want := []string{p, p + "/"}
+					if key != self && strings.HasPrefix(p, "/v2/") {
+						want = append(want, strings.TrimPrefix(p, "/v2"), strings.TrimPrefix(p, "/v2")+"/")
+					}
+					svc := requires(o)
+					registered := svc == "" || s.services[svc]
+					for _, w := range want {
+						switch got := routes[method+" "+w]; {
+						case registered && !got:
+							t.Errorf("%s %s (documented, or its alias) is not a route", method, w)
+						case !registered && got:
+							t.Errorf("%s %s is a route without the %s service it requires", method, w, svc)
+						}
+					}
+				})
 			}
 		})
 	}
+
 	for key, o := range documented {
-		t.Run("operation "+key, func(t *testing.T) {
+		t.Run("parameters "+key, func(t *testing.T) {
 			method, p, _ := strings.Cut(key, " ")
-			want := []string{p, p + "/"}
-			if key != self {
-				want = append(want, strings.TrimPrefix(p, "/v2"), strings.TrimPrefix(p, "/v2")+"/")
+			if svc := requires(o); svc != "" && !oaServices[svc] {
+				t.Errorf("x-requires-service %q is not an optional service of httpapi.Options", svc)
 			}
-			for _, w := range want {
-				if !routes[method+" "+w] {
-					t.Errorf("%s %s (documented, or its alias) is not a route", method, w)
-				}
-			}
-			// Parameters: path parameters declared, the API headers required
-			// and reusable.
+			// Parameters: path parameters declared, the API headers reusable,
+			// required where the server checks them and only there.
 			params := map[string]map[string]any{}
 			for _, raw := range oaArr(o.op["parameters"]) {
 				prm := doc.deref(raw)
@@ -763,16 +915,25 @@ func TestOpenAPIRoutes(t *testing.T) {
 					}
 				}
 			}
-			var headers []string
-			if key != self {
-				headers = []string{"x-cashbox-id", "x-cashbox-accesstoken", "x-possystem-id"}
-				if method == "POST" {
-					headers = append(headers, "x-operation-id")
-				}
+			all := []string{"x-cashbox-id", "x-cashbox-accesstoken", "x-possystem-id", "x-operation-id"}
+			var required []string
+			switch {
+			case key == self || !strings.HasPrefix(p, "/v2/"):
+				// This document and the receipt pages open without headers.
+			case method == "POST":
+				required = all
+			default:
+				// A safe GET of the API (GET …/delivered, spec §3.4): the
+				// CashBox credentials only, no operation id.
+				required = all[:2]
 			}
-			for _, h := range headers {
-				if prm := params["header "+h]; prm == nil || prm["required"] != true {
+			for _, h := range all {
+				prm := params["header "+h]
+				switch {
+				case slices.Contains(required, h) && (prm == nil || prm["required"] != true):
 					t.Errorf("header %s is not a required parameter", h)
+				case !slices.Contains(required, h) && prm != nil:
+					t.Errorf("header %s is a parameter, but %s does not check it", h, key)
 				}
 			}
 		})
@@ -807,9 +968,42 @@ func TestOpenAPIProblemTypes(t *testing.T) {
 		}
 	}
 
-	// Error responses: problem+json, URNs referenced, headers.
+	// A type answered with another status by some operations (spec §9's
+	// "422 validation-error" of /v2/issue) says so in x-additional-statuses,
+	// and those operations document that status naming the type. The live
+	// test checks that the server answers with no other combination.
+	for urn, p := range documented {
+		for i, raw := range oaArr(p["x-additional-statuses"]) {
+			a, where := oaObj(raw), fmt.Sprintf("%s x-additional-statuses[%d]", urn, i)
+			status, err := strconv.Atoi(fmt.Sprint(a["status"]))
+			if err != nil || status < 400 || status > 599 || fmt.Sprint(a["status"]) == fmt.Sprint(p["status"]) {
+				t.Errorf("%s: status %v is not another 4xx/5xx status than %v", where, a["status"], p["status"])
+			}
+			if oaStr(a["description"]) == "" {
+				t.Errorf("%s: no description", where)
+			}
+			if len(oaArr(a["operations"])) == 0 {
+				t.Errorf("%s: names no operation", where)
+			}
+			for _, op := range oaArr(a["operations"]) {
+				method, path, _ := strings.Cut(oaStr(op), " ")
+				o := doc.operation(method, path)
+				if o == nil || o.key() != op {
+					t.Errorf("%s: %v is not a documented operation", where, op)
+					continue
+				}
+				resp := doc.deref(oaObj(o.op["responses"])[strconv.Itoa(status)])
+				if !slices.Contains(oaURN.FindAllString(oaStr(resp["description"]), -1), urn) {
+					t.Errorf("%s: %v does not document status %d naming %s", where, op, status, urn)
+				}
+			}
+		}
+	}
+
+	// Error responses: problem+json, URNs referenced, headers. op is the
+	// operation ("POST /v2/issue"), "*" for components.responses.
 	referenced := map[string]bool{}
-	checkResponse := func(where string, status int, resp map[string]any) {
+	checkResponse := func(where, op string, status int, resp map[string]any) {
 		for _, h := range []string{"x-api-version", "x-correlation-id"} {
 			if oaObj(resp["headers"])[h] == nil {
 				t.Errorf("%s: response header %s is not documented", where, h)
@@ -826,25 +1020,30 @@ func TestOpenAPIProblemTypes(t *testing.T) {
 		if len(found) == 0 {
 			t.Errorf("%s: the description references no problem type", where)
 		}
-		statuses := map[string]bool{}
+		// The statuses every referenced type can be answered with here.
+		var common []string
+		first := true
 		for _, urn := range found {
 			referenced[urn] = true
-			p := documented[urn]
-			if p == nil {
+			if documented[urn] == nil {
 				t.Errorf("%s: references %s, which is not in x-problem-types", where, urn)
 				continue
 			}
-			statuses[fmt.Sprint(p["status"])] = true
-			if status != 0 && fmt.Sprint(p["status"]) != strconv.Itoa(status) {
-				t.Errorf("%s: references %s, which has status %v", where, urn, p["status"])
+			statuses := doc.problemStatuses(urn, op)
+			if status != 0 && !slices.Contains(statuses, strconv.Itoa(status)) {
+				t.Errorf("%s: references %s, which has status %v", where, urn, statuses)
 			}
+			if first {
+				common, first = statuses, false
+			}
+			common = slices.DeleteFunc(common, func(s string) bool { return !slices.Contains(statuses, s) })
 		}
-		if len(statuses) > 1 {
+		if !first && len(common) == 0 {
 			t.Errorf("%s: references problem types of several statuses", where)
 		}
 	}
 	for name, raw := range oaObj(oaObj(doc.root["components"])["responses"]) {
-		checkResponse("components.responses."+name, 0, doc.deref(raw))
+		checkResponse("components.responses."+name, "*", 0, doc.deref(raw))
 	}
 	for _, o := range doc.operations() {
 		for code, raw := range oaObj(o.op["responses"]) {
@@ -858,7 +1057,7 @@ func TestOpenAPIProblemTypes(t *testing.T) {
 				t.Errorf("%s %s %s: response does not resolve", o.method, o.path, code)
 				continue
 			}
-			checkResponse(o.method+" "+o.path+" "+code, status, resp)
+			checkResponse(o.key()+" "+code, o.key(), status, resp)
 		}
 	}
 	for urn := range documented {
@@ -1095,14 +1294,18 @@ func TestOpenAPIFixtures(t *testing.T) {
 
 // oaCheckLive validates a live answer against the document: the status is
 // documented for the operation (404 and 405 against components.responses),
-// the media type is the documented one, the body validates strictly, the
-// required headers are there and valid, and a problem's type is listed in
-// x-problem-types with its status and title and referenced by the
-// response's description.
+// the media type is the documented one, the body validates strictly (a JSON
+// body against its schema, an HTML page as UTF-8 HTML that loads nothing
+// from elsewhere, a PNG as a PNG), the required headers are there and
+// valid, and a problem's type is listed in x-problem-types with its status
+// (or an additional status for the operation) and title and referenced by
+// the response's description.
 func oaCheckLive(t *testing.T, doc *oaDoc, method, path string, r resp) {
 	t.Helper()
 	var resp map[string]any
+	op := ""
 	if o := doc.operation(method, path); o != nil {
+		op = o.key()
 		resp = doc.deref(oaObj(o.op["responses"])[strconv.Itoa(r.Status)])
 		if resp == nil {
 			t.Errorf("%s %s: status %d is not documented: %s", method, path, r.Status, r.Body)
@@ -1140,6 +1343,38 @@ func oaCheckLive(t *testing.T, doc *oaDoc, method, path string, r resp) {
 		}
 		return
 	}
+	switch mt {
+	case "application/json", "application/problem+json":
+	case "text/html":
+		if params["charset"] != "utf-8" {
+			t.Errorf("%s %s %d: Content-Type %q has no charset=utf-8", method, path, r.Status, r.Header.Get("Content-Type"))
+		}
+		if !utf8.Valid(r.Body) || !bytes.HasPrefix(bytes.ToLower(r.Body), []byte("<!doctype html")) {
+			t.Errorf("%s %s %d: not an HTML document in UTF-8: %.100q", method, path, r.Status, r.Body)
+		}
+		for _, m := range oaExternal.FindAllSubmatch(r.Body, -1) {
+			if !bytes.HasPrefix(m[2], []byte("data:")) && !bytes.HasPrefix(m[2], []byte("#")) {
+				t.Errorf("%s %s %d: the page is not self-contained: %s", method, path, r.Status, m[0])
+			}
+		}
+		if m := oaExternalCSS.Find(r.Body); m != nil {
+			t.Errorf("%s %s %d: the page is not self-contained: %s", method, path, r.Status, m)
+		}
+		if media["schema"] != nil {
+			for _, err := range c.check(media["schema"], string(r.Body), "body") {
+				t.Errorf("%s %s %d: %s", method, path, r.Status, err)
+			}
+		}
+		return
+	case "image/png":
+		if _, err := png.DecodeConfig(bytes.NewReader(r.Body)); err != nil {
+			t.Errorf("%s %s %d: not a PNG: %v", method, path, r.Status, err)
+		}
+		return
+	default:
+		t.Errorf("%s %s %d: the test cannot check a %s body", method, path, r.Status, mt)
+		return
+	}
 	if params["charset"] != "utf-8" {
 		t.Errorf("%s %s %d: Content-Type %q has no charset=utf-8", method, path, r.Status, r.Header.Get("Content-Type"))
 	}
@@ -1158,8 +1393,8 @@ func oaCheckLive(t *testing.T, doc *oaDoc, method, path string, r resp) {
 		switch {
 		case pt == nil:
 			t.Errorf("problem type %s is not in x-problem-types", urn)
-		case fmt.Sprint(pt["status"]) != strconv.Itoa(r.Status) || pt["title"] != p["title"]:
-			t.Errorf("problem %s: answered %d %q, documented %v %q", urn, r.Status, p["title"], pt["status"], pt["title"])
+		case !slices.Contains(doc.problemStatuses(urn, op), strconv.Itoa(r.Status)) || pt["title"] != p["title"]:
+			t.Errorf("problem %s: answered %d %q by %q, documented %v %q", urn, r.Status, p["title"], op, doc.problemStatuses(urn, op), pt["title"])
 		}
 		if !slices.Contains(oaURN.FindAllString(oaStr(resp["description"]), -1), urn) {
 			t.Errorf("%s %s %d: %s is not named in the response description %q", method, path, r.Status, urn, resp["description"])
@@ -1171,6 +1406,13 @@ func oaCheckLive(t *testing.T, doc *oaDoc, method, path string, r resp) {
 		}
 	}
 }
+
+// oaExternal finds the attributes of an HTML page that load or link a URL,
+// oaExternalCSS the style rules that load one.
+var (
+	oaExternal    = regexp.MustCompile(`(?i)\b(src|href|action|srcset)\s*=\s*["']?([^"'\s>]*)`)
+	oaExternalCSS = regexp.MustCompile(`(?i)@import|url\(\s*["']?[a-z]*:?//`)
+)
 
 // oaJournalBranch returns the JournalResponse branch documented for a type.
 func oaJournalBranch(doc *oaDoc, jt string) map[string]any {
@@ -1208,7 +1450,9 @@ func TestOpenAPILiveResponses(t *testing.T) {
 
 	type live struct {
 		name         string
+		env          *env // nil: e, the harness without optional services
 		method, path string
+		pathOf       func() string     // if set, the path, known only once earlier cases ran
 		headers      map[string]string // nil: b's headers with a fresh operation id
 		body         string
 		status       int
@@ -1231,6 +1475,152 @@ func TestOpenAPILiveResponses(t *testing.T) {
 				}
 			}}
 	}
+	// /v2/issue, its delivery state and the receipt page on a server with
+	// the issue service (as the daemon runs), against a signed receipt.
+	ie := newEnv(t, envOptions{boxes: 2, issue: &issueOptions{}})
+	ib, other := ie.Boxes[0], ie.Boxes[1]
+	ie.startQueue(ib)
+	signedReq, signedResp := ie.signed(ib, "R-openapi-1")
+	queueID, itemID := ie.mustField(signedResp, "ftQueueID"), ie.mustField(signedResp, "ftQueueItemID")
+	issueOK := issueBody(signedReq, signedResp, "")
+	delivered := "/v2/issue/" + queueID + "/" + itemID + "/delivered"
+	creds := func(b box) map[string]string {
+		return map[string]string{"x-cashbox-id": b.ID, "x-cashbox-accesstoken": b.Token}
+	}
+	ibWith := func(name, value string) map[string]string { // ib's headers, one changed ("": removed)
+		h := ib.headers(fiscal.NewUUID())
+		if h[name] = value; value == "" {
+			delete(h, name)
+		}
+		return h
+	}
+	var page string // the path of the DocumentURL
+	var issueFirst resp
+	pageOf := func(suffix string) func() string {
+		return func() string {
+			if page == "" {
+				return ""
+			}
+			return page + suffix
+		}
+	}
+	fieldsOf := func(t *testing.T, r resp) []string {
+		var fields []string
+		for _, fe := range oaArr(oaObj(mustDecode(t, r.Body))["errors"]) {
+			fields = append(fields, oaStr(oaObj(fe)["field"]))
+		}
+		return fields
+	}
+	deliveredAs := func(method string) func(t *testing.T, r resp) {
+		return func(t *testing.T, r resp) {
+			if m := oaObj(mustDecode(t, r.Body))["DeliveryMethod"]; m != method {
+				t.Errorf("DeliveryMethod %v, want %s", m, method)
+			}
+		}
+	}
+	issueCases := []live{
+		{name: "issue", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers("issue-1"), body: issueOK, status: 200,
+			check: func(t *testing.T, r resp) {
+				v := oaObj(mustDecode(t, r.Body))
+				url := oaStr(v["DocumentURL"])
+				prefix := ie.URL + "/receipt/" + itemID + "/"
+				if !strings.HasPrefix(url, prefix) || v["ftQueueID"] != queueID || v["ftQueueItemID"] != itemID || v["Print"] != nil {
+					t.Fatalf("issue answer %s", r.Body)
+				}
+				if r.Header.Get("x-idempotent-replay") != "" {
+					t.Error("a first answer carries x-idempotent-replay")
+				}
+				page, issueFirst = strings.TrimPrefix(url, ie.URL), r
+			}},
+		{name: "issue replay", env: ie, method: "POST", path: "/issue/", headers: ib.headers("issue-1"), body: issueOK, status: 200,
+			check: func(t *testing.T, r resp) {
+				if r.Header.Get("x-idempotent-replay") != "true" || !bytes.Equal(r.Body, issueFirst.Body) {
+					t.Errorf("not a replay: x-idempotent-replay %q, same body %v", r.Header.Get("x-idempotent-replay"), bytes.Equal(r.Body, issueFirst.Body))
+				}
+			}},
+		{name: "issue operation conflict", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers("issue-1"),
+			body: issueBody(signedReq, signedResp, `{"Channel":"url"}`), status: 409, problem: "operation-conflict"},
+		{name: "issue channel url", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: issueBody(signedReq, signedResp, `{"Channel":"url","Email":null,"Printer":null}`), status: 200,
+			check: func(t *testing.T, r resp) {
+				if got := oaStr(oaObj(mustDecode(t, r.Body))["DocumentURL"]); got != ie.URL+page {
+					t.Errorf("DocumentURL %q, the first issue gave %q", got, ie.URL+page)
+				}
+			}},
+		{name: "issue another CashBox's receipt", env: ie, method: "POST", path: "/v2/issue", headers: other.headers(fiscal.NewUUID()),
+			body: issueOK, status: 422, problem: "validation-error",
+			check: func(t *testing.T, r resp) {
+				if f := fieldsOf(t, r); !slices.Equal(f, []string{"ReceiptResponse.ftQueueItemID"}) {
+					t.Errorf("errors name %v", f)
+				}
+			}},
+		{name: "issue unknown item", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: issueBody(signedReq, strings.Replace(signedResp, itemID, fiscal.NewUUID(), 1), ""), status: 422, problem: "validation-error"},
+		{name: "issue signatures differ", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: issueBody(signedReq, strings.Replace(signedResp, `"Data":"_R1-AT`, `"Data":"_R1-XX`, 1), ""), status: 422, problem: "validation-error",
+			check: func(t *testing.T, r resp) {
+				if f := fieldsOf(t, r); !slices.Equal(f, []string{"ReceiptResponse.ftSignatures"}) {
+					t.Errorf("errors name %v", f)
+				}
+			}},
+		{name: "issue by e-mail", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: issueBody(signedReq, signedResp, `{"Channel":"email","Email":"kunde@example.at"}`), status: 422, problem: "unsupported-value"},
+		{name: "issue print without a printer", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: issueBody(signedReq, signedResp, `{"Channel":"print"}`), status: 422, problem: "unsupported-value"},
+		{name: "issue unknown channel", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: issueBody(signedReq, signedResp, `{"Channel":"fax"}`), status: 400, problem: "validation-error"},
+		{name: "issue without ReceiptResponse", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: `{"ReceiptRequest":` + signedReq + `}`, status: 400, problem: "validation-error"},
+		{name: "issue malformed JSON", env: ie, method: "POST", path: "/v2/issue", headers: ib.headers(fiscal.NewUUID()),
+			body: `{"Options":{},"options":{}}`, status: 400, problem: "malformed-json"},
+		{name: "issue without operation id", env: ie, method: "POST", path: "/v2/issue", headers: ibWith("x-operation-id", ""), body: issueOK, status: 400, problem: "invalid-header"},
+		{name: "issue unsupported media type", env: ie, method: "POST", path: "/v2/issue", headers: ibWith("Content-Type", "text/plain"), body: issueOK, status: 415, problem: "unsupported-media-type"},
+		{name: "delivered before the page was opened", env: ie, method: "GET", path: delivered, headers: creds(ib), status: 204},
+		{name: "delivered unknown item", env: ie, method: "GET", path: "/v2/issue/" + queueID + "/" + fiscal.NewUUID() + "/delivered", headers: creds(ib), status: 404, problem: "not-found"},
+		{name: "delivered other queue", env: ie, method: "GET", path: "/v2/issue/" + fiscal.NewUUID() + "/" + itemID + "/delivered", headers: creds(ib), status: 404, problem: "not-found"},
+		{name: "delivered another CashBox's receipt", env: ie, method: "GET", path: delivered, headers: creds(other), status: 404, problem: "not-found"},
+		{name: "delivered unauthorized", env: ie, method: "GET", path: delivered, headers: map[string]string{"x-cashbox-id": ib.ID, "x-cashbox-accesstoken": "wrong"}, status: 401, problem: "unauthorized"},
+		{name: "delivered without x-cashbox-id", env: ie, method: "GET", path: delivered, headers: map[string]string{"x-cashbox-accesstoken": ib.Token}, status: 400, problem: "invalid-header"},
+		{name: "receipt page", env: ie, method: "GET", pathOf: pageOf(""), headers: map[string]string{}, status: 200,
+			check: func(t *testing.T, r resp) {
+				if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/html" || !strings.Contains(string(r.Body), "TEST-KASSE-0") {
+					t.Errorf("not the receipt's HTML page: %s %.200s", r.Header.Get("Content-Type"), r.Body)
+				}
+			}},
+		{name: "delivered after the page was opened", env: ie, method: "GET", path: delivered, headers: creds(ib), status: 200, check: deliveredAs("url")},
+		{name: "delivered unversioned alias", env: ie, method: "GET", path: strings.TrimPrefix(delivered, "/v2") + "/", headers: creds(ib), status: 200, check: deliveredAs("url")},
+		{name: "receipt page as PNG", env: ie, method: "GET", pathOf: pageOf(""), headers: map[string]string{"Accept": "image/png"}, status: 200,
+			check: func(t *testing.T, r resp) {
+				if ct := r.Header.Get("Content-Type"); ct != "image/png" {
+					t.Errorf("Content-Type %q", ct)
+				}
+			}},
+		{name: "receipt page with a trailing slash", env: ie, method: "GET", pathOf: pageOf("/"), headers: map[string]string{}, status: 200},
+		{name: "receipt page with a changed token", env: ie, method: "GET", headers: map[string]string{}, status: 404, problem: "not-found",
+			pathOf: func() string {
+				if page == "" {
+					return ""
+				}
+				token := []byte(page[strings.LastIndex(page, "/")+1:])
+				token[5] ^= 1
+				return page[:strings.LastIndex(page, "/")+1] + string(token)
+			}},
+		{name: "receipt page with a shortened token", env: ie, method: "GET", headers: map[string]string{}, status: 404, problem: "not-found",
+			pathOf: func() string {
+				if page == "" {
+					return ""
+				}
+				return page[:len(page)-1]
+			}},
+		{name: "receipt page of another item", env: ie, method: "GET", headers: map[string]string{}, status: 404, problem: "not-found",
+			pathOf: func() string {
+				if page == "" {
+					return ""
+				}
+				return strings.Replace(page, itemID, fiscal.NewUUID(), 1)
+			}},
+	}
+
 	cases := []live{
 		{name: "echo", method: "POST", path: "/v2/echo", body: `{"Message":"Hello fiskaltrust.Middleware!"}`, status: 200,
 			check: func(t *testing.T, r resp) {
@@ -1322,22 +1712,34 @@ func TestOpenAPILiveResponses(t *testing.T) {
 				}
 			}},
 		{name: "pay malformed JSON", method: "POST", path: "/v2/pay", body: `{"Action":"payment","action":"refund"}`, status: 400, problem: "malformed-json"},
-		{name: "issue", method: "POST", path: "/v2/issue", body: `{}`, status: 501, problem: "not-implemented"},
-		{name: "delivered", method: "GET", path: "/v2/issue/" + b.QueueID + "/" + fiscal.NewUUID() + "/delivered", headers: withHeaders("", map[string]string{"x-operation-id": "", "Content-Type": ""}),
-			status: 501, problem: "not-implemented"},
+		// The harness runs without the issue service: both /v2/issue
+		// endpoints answer 501 after the header checks, and there are no
+		// receipt pages.
+		{name: "issue without the issue service", method: "POST", path: "/v2/issue", body: `{}`, status: 501, problem: "not-implemented"},
+		{name: "issue without the issue service, unauthorized", method: "POST", path: "/v2/issue", headers: withHeaders(fiscal.NewUUID(), map[string]string{"x-cashbox-accesstoken": "wrong"}),
+			body: `{}`, status: 401, problem: "unauthorized"},
+		{name: "delivered without the issue service", method: "GET", path: "/v2/issue/" + b.QueueID + "/" + fiscal.NewUUID() + "/delivered",
+			headers: map[string]string{"x-cashbox-id": b.ID, "x-cashbox-accesstoken": b.Token}, status: 501, problem: "not-implemented"},
+		{name: "receipt page without the issue service", method: "GET", path: "/receipt/" + fiscal.NewUUID() + "/" + strings.Repeat("A", 43),
+			headers: map[string]string{}, status: 404, problem: "not-found"},
 		{name: "openapi.json", method: "GET", path: "/v2/openapi.json", headers: map[string]string{}, status: 200},
 		{name: "unknown major version", method: "POST", path: "/v3/sign", body: receipt("v3", casePOS, ""), status: 404, problem: "not-found"},
 	}
+	cases = append(cases, issueCases...)
 	// A wrong method on every documented path: 405 with Allow naming the
-	// documented methods (spec §1.1).
+	// documented methods (spec §1.1), on a server that has the path.
 	for _, item := range oaMethodsByPath(doc) {
 		wrong := "GET"
 		if slices.Contains(item.methods, "GET") {
 			wrong = "POST"
 		}
-		path := strings.NewReplacer("{ftQueueID}", b.QueueID, "{ftQueueItemID}", fiscal.NewUUID()).Replace(item.path)
+		path := strings.NewReplacer("{ftQueueID}", b.QueueID, "{ftQueueItemID}", fiscal.NewUUID(), "{token}", strings.Repeat("A", 43)).Replace(item.path)
 		allow := strings.Join(item.methods, ", ")
-		cases = append(cases, live{name: wrong + " " + item.path, method: wrong, path: path, headers: map[string]string{}, status: 405, problem: "method-not-allowed",
+		var on *env
+		if o := doc.operation(item.methods[0], item.path); o != nil && o.op["x-requires-service"] != nil {
+			on = ie
+		}
+		cases = append(cases, live{name: wrong + " " + item.path, env: on, method: wrong, path: path, headers: map[string]string{}, status: 405, problem: "method-not-allowed",
 			check: func(t *testing.T, r resp) {
 				if got := r.Header.Get("Allow"); got != allow {
 					t.Errorf("Allow: %q, want %q", got, allow)
@@ -1359,11 +1761,19 @@ func TestOpenAPILiveResponses(t *testing.T) {
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h := c.headers
+			on, path, h := c.env, c.path, c.headers
+			if on == nil {
+				on = e
+			}
+			if c.pathOf != nil {
+				if path = c.pathOf(); path == "" {
+					t.Fatal("the path is not known: an earlier case failed")
+				}
+			}
 			if h == nil {
 				h = b.headers(fiscal.NewUUID())
 			}
-			r := e.do(c.method, c.path, h, []byte(c.body))
+			r := on.do(c.method, path, h, []byte(c.body))
 			if r.Status != c.status {
 				t.Errorf("status %d, want %d: %.300s", r.Status, c.status, r.Body)
 			}
@@ -1372,7 +1782,7 @@ func TestOpenAPILiveResponses(t *testing.T) {
 					t.Errorf("problem type %q, want %s", got, c.problem)
 				}
 			}
-			oaCheckLive(t, doc, c.method, c.path, r)
+			oaCheckLive(t, doc, c.method, path, r)
 			if c.check != nil {
 				c.check(t, r)
 			}
@@ -1391,6 +1801,23 @@ func TestOpenAPILiveResponses(t *testing.T) {
 			t.Fatalf("status %d, want 429", r.Status)
 		}
 		oaCheckLive(t, doc, "POST", "/v2/echo", r)
+		// The other endpoints of the address are blocked too, the safe GET
+		// included.
+		for _, c := range []struct {
+			method, path string
+			headers      map[string]string
+			body         string
+		}{
+			{"POST", "/v2/issue", e.Boxes[0].headers(fiscal.NewUUID()), `{}`},
+			{"GET", "/v2/issue/" + e.Boxes[0].QueueID + "/" + fiscal.NewUUID() + "/delivered",
+				map[string]string{"x-cashbox-id": e.Boxes[0].ID, "x-cashbox-accesstoken": e.Boxes[0].Token}, ""},
+		} {
+			r := e.do(c.method, c.path, c.headers, []byte(c.body))
+			if r.Status != 429 {
+				t.Errorf("%s %s: status %d, want 429", c.method, c.path, r.Status)
+			}
+			oaCheckLive(t, doc, c.method, c.path, r)
+		}
 	})
 }
 

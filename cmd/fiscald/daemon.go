@@ -22,6 +22,7 @@ import (
 	"github.com/fiscald/fiscald/httpapi"
 	"github.com/fiscald/fiscald/internal/config"
 	"github.com/fiscald/fiscald/internal/devicemetrics"
+	"github.com/fiscald/fiscald/internal/printjob"
 	"github.com/fiscald/fiscald/internal/sdnotify"
 	"github.com/fiscald/fiscald/journal"
 )
@@ -220,7 +221,7 @@ func (d *daemon) openIssues(ids []string) (err error) {
 			}
 		}
 	}
-	d.issues, err = issue.New(issue.Options{Fiscal: d.svc, DB: d.db, Printers: byCashBox, Encode: encodeJob, Kept: kept,
+	d.issues, err = issue.New(issue.Options{Fiscal: d.svc, DB: d.db, Printers: byCashBox, Encode: printjob.Encode, Kept: kept,
 		Registry: d.reg, Log: d.log.With("component", "issue")})
 	return err
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/fiscald/fiscald/device/serialport"
 	"github.com/fiscald/fiscald/fiscal/issue"
 	"github.com/fiscald/fiscald/internal/config"
-	"github.com/fiscald/fiscald/internal/receipt"
 )
 
 // demoPrinter names the demo's simulated receipt printer; its jobs are
@@ -126,48 +125,4 @@ func (p *printers) Close() {
 	if p.sim != nil {
 		p.sim.Close()
 	}
-}
-
-// encodeJob turns a receipt's printer layout into ESC/POS: Windows-1252
-// text, emphasis and alignment per line, the QR code, a cut.
-func encodeJob(lines []receipt.Line) []byte {
-	var b escpos.Builder
-	b.CodeTable(escpos.CodeTableWPC1252)
-	for _, l := range lines {
-		switch l.Kind {
-		case receipt.LineQR:
-			b.Align(escpos.AlignCenter)
-			b.QR(l.QR.Payload, l.QR.ModuleSize)
-			b.LF()
-		case receipt.LineCut:
-			b.Cut(escpos.CutPartial, 3)
-		default:
-			b.Align(alignOf(l.Align))
-			b.Bold(l.Bold)
-			if l.DoubleSize {
-				b.Size(2, 2)
-			}
-			b.Line(l.Text)
-			if l.DoubleSize {
-				b.Size(1, 1)
-			}
-			b.Bold(false)
-		}
-	}
-	return b.Bytes()
-}
-
-func alignOf(a receipt.Align) escpos.Align {
-	switch a {
-	case receipt.AlignCenter:
-		return escpos.AlignCenter
-	case receipt.AlignRight:
-		return escpos.AlignRight
-	}
-	return escpos.AlignLeft
-}
-
-// usbDial reaches a USB printer-class printer through libusb.
-func usbDial(c config.Printer) (func(context.Context) (escpos.Stream, error), error) {
-	return nil, fmt.Errorf("printer %s: USB printers are not supported by this build yet; use its serial or network interface", c.Name)
 }

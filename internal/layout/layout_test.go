@@ -80,8 +80,10 @@ var rules = []rule{
 	{pkg: "device/escpos", forbid: []string{"fiscal", "journal", "httpapi", "internal/config"}},
 	{pkg: "device/escpos/escpossim", forbid: []string{"fiscal", "journal", "httpapi", "internal/config"}},
 	{pkg: "device/escpos/escposdial", forbid: []string{"fiscal", "journal", "httpapi", "internal/config"}},
+	{pkg: "device/escpos/escposusb", forbid: []string{"fiscal", "journal", "httpapi", "internal/"}},
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "internal/receipt", forbid: []string{"httpapi$", "journal", "device/", "github.com/gin-gonic", "github.com/cockroachdb"}},
+	{pkg: "internal/printjob", forbid: []string{"fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "cmd/fiscalctl", forbid: []string{"httpapi$", "github.com/gin-gonic"}},
 }
 
@@ -134,6 +136,9 @@ func TestImportRules(t *testing.T) {
 			}
 			if strings.HasPrefix(imp, "github.com/miekg/pkcs11") && rel != "device/cryptoki" {
 				t.Errorf("%s imports %s; only device/cryptoki may (cgo stays in the leaf)", rel, imp)
+			}
+			if strings.HasPrefix(imp, "github.com/google/gousb") && rel != "device/escpos/escposusb" {
+				t.Errorf("%s imports %s; only device/escpos/escposusb may (cgo stays in the leaf)", rel, imp)
 			}
 			if strings.HasPrefix(imp, "go.bug.st/serial") && rel != "device/serialport" {
 				t.Errorf("%s imports %s; only device/serialport may", rel, imp)

@@ -1,0 +1,30 @@
+package escposusb
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/fiscald/fiscald/device"
+)
+
+// TestDialRealLibusb runs the gousb adapter where it can run here: the
+// test machines have no USB (devices.md §6.4), where libusb starts and
+// enumerates nothing; elsewhere no device has this product ID.
+func TestDialRealLibusb(t *testing.T) {
+	id := Identity{VID: EpsonVID, PID: 0xfffe, Serial: "no-such-printer"}
+	for range 3 { // a context per dial, each closed again
+		s, err := Dial(id)(context.Background())
+		if err == nil {
+			s.Close()
+			t.Fatal("Dial found a printer that does not exist")
+		}
+		if strings.Contains(err.Error(), "initialise libusb") {
+			t.Skipf("libusb cannot start on this machine: %v", err)
+		}
+		if !errors.Is(err, ErrNotFound) || !errors.Is(err, device.ErrUnavailable) {
+			t.Fatalf("Dial = %v; want ErrNotFound, device.ErrUnavailable", err)
+		}
+	}
+}
