@@ -21,6 +21,12 @@ type Printer interface {
 	Health() Health
 }
 
+// JobAdopter is a Printer that can follow a pending job an earlier run of
+// the daemon sent: after Adopt, Check reports it like one of its own.
+type JobAdopter interface {
+	Adopt(jobID string)
+}
+
 // PrintJob is one receipt to print.
 type PrintJob struct {
 	// ID names the job: 4 characters of 0x20–0x7E, unique among the

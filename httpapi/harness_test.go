@@ -39,10 +39,12 @@ type env struct {
 	svc    *fiscal.Service
 	pay    *payment.Service
 	issues *issue.Service
-	db     *journal.DB
-	Reg    *prometheus.Registry
-	now    func() time.Time
-	opts   envOptions
+	// closers end what a stop ends (device connections).
+	closers []func() error
+	db      *journal.DB
+	Reg     *prometheus.Registry
+	now     func() time.Time
+	opts    envOptions
 }
 
 type envOptions struct {
@@ -132,6 +134,10 @@ func (e *env) stop() {
 	if e.issues != nil {
 		e.issues.Close()
 	}
+	for _, c := range e.closers {
+		c()
+	}
+	e.closers = nil
 	e.svc.Close()
 	e.db.Close()
 	e.srv = nil

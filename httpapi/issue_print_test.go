@@ -200,3 +200,26 @@ func TestIssuePrints(t *testing.T) {
 		})
 	}
 }
+
+// TestIssuePendingAcrossRestart: a job left pending when fiscald stops is
+// followed up by the next run, which sees the printer's late
+// confirmation; it is never sent again.
+func TestIssuePendingAcrossRestart(t *testing.T) {
+	e, sim, _ := printEnv(t, printerLinks[1])
+	sim.PaperOutAfter(3)
+	state, _, delivered, _ := e.printReceipt("R-restart")
+	if state != "pending" {
+		t.Fatalf("paper out mid-job: %s", state)
+	}
+	e.restart()
+	if r := e.deliveredStatus(delivered); r.Status != 204 {
+		t.Fatalf("after the restart, before the paper: %d", r.Status)
+	}
+	sim.SetPaper(escpossim.PaperOK)
+	if r := e.waitDelivered(delivered); r.Status != 200 {
+		t.Fatalf("after the paper was replaced: %d %s", r.Status, r.Body)
+	}
+	if jobs := sim.Jobs(); len(jobs) != 1 || jobs[0].State != escpossim.JobPrinted {
+		t.Errorf("simulator jobs %+v", jobs)
+	}
+}

@@ -31,7 +31,11 @@ func (e *env) startIssues() *issue.Service {
 	}
 	printers := map[string]*issue.Printer{}
 	if o.printer != nil {
-		printers[e.Boxes[0].ID] = o.printer()
+		p := o.printer()
+		printers[e.Boxes[0].ID] = p
+		if c, ok := p.Device.(interface{ Close() error }); ok {
+			e.closers = append(e.closers, c.Close) // a stop ends the connection, as a daemon's exit does
+		}
 	}
 	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: printers, Encode: testEncode, CheckInterval: o.interval, Registry: e.Reg})
 	if err != nil {

@@ -532,6 +532,18 @@ func (p *Printer) note(r Reply) {
 	p.opt.Log.Debug("escpos: job printed", "device", p.opt.Name, "job", r.ID)
 }
 
+// Adopt takes over a job an earlier run of the daemon sent and did not
+// see confirmed (device.JobAdopter): a late confirmation of it now marks
+// it printed, and Check reports it. It is never sent again.
+func (p *Printer) Adopt(id string) {
+	if p.isPrinted(id) || p.isPending(id) {
+		return
+	}
+	p.setPending(id, 0)
+}
+
+var _ device.JobAdopter = (*Printer)(nil)
+
 func (p *Printer) setPending(id string, lines int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -149,6 +149,9 @@ func (s *Service) checkPending() {
 		if p == nil || p.Name != o.j.Printer {
 			continue
 		}
+		if a, ok := p.Device.(device.JobAdopter); ok {
+			a.Adopt(o.j.JobID) // a job of an earlier run: the driver follows it too
+		}
 		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 		res, err := p.Device.Check(ctx, o.j.JobID)
 		cancel()
