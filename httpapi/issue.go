@@ -24,12 +24,12 @@ func (s *Server) issue(c *gin.Context) {
 		return
 	}
 	key := fiscal.OpKey{CashBox: call.cashbox.ID, ID: call.opID}
-	out, replay, err := s.svc.Do(c.Request.Context(), key, call.digest, fiscal.Stored, func(*fiscal.Operation) (fiscal.Outcome, error) {
+	out, replay, err := s.svc.Do(c.Request.Context(), key, call.digest, fiscal.Stored, func(op *fiscal.Operation) (fiscal.Outcome, error) {
 		req, err := wire.DecodeIssueRequest(call.doc)
 		if err != nil {
 			return storedProblem(c, err, call.opID), nil
 		}
-		out, err := s.issues.Issue(c.Request.Context(), issue.Call{CashBox: call.cashbox, Request: req, BaseURL: baseURL(c)})
+		out, err := s.issues.Issue(c.Request.Context(), issue.Call{Op: op, CashBox: call.cashbox, Request: req, BaseURL: baseURL(c)})
 		var fe *fiscal.Error
 		if err != nil && errors.As(err, &fe) && fe.Stored() {
 			return storedProblem(c, err, call.opID), nil
@@ -115,13 +115,14 @@ func (s *Server) page(c *gin.Context) {
 		s.problem(c, probNotFound, "no such receipt page", nil)
 		return
 	}
-	doc, err := s.issues.Page(strings.ToLower(c.Param("item")), c.Param("token"))
+	item := strings.ToLower(c.Param("item"))
+	doc, err := s.issues.Page(item, c.Param("token"))
 	switch {
 	case errors.Is(err, issue.ErrNoPage):
 		s.problem(c, probNotFound, "no such receipt page", nil)
 		return
 	case err != nil:
-		s.fail(c, err, "")
+		s.pageFailed(c, item, err)
 		return
 	}
 	// The URL is the key: keep it out of caches and referrers.
@@ -131,7 +132,7 @@ func (s *Server) page(c *gin.Context) {
 	if strings.Contains(c.GetHeader("Accept"), "image/png") {
 		img, err := receipt.PNG(doc)
 		if err != nil {
-			s.fail(c, err, "")
+			s.pageFailed(c, item, err)
 			return
 		}
 		c.Data(http.StatusOK, "image/png", img)
@@ -139,4 +140,16 @@ func (s *Server) page(c *gin.Context) {
 	}
 	c.Header("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", receipt.HTML(doc))
+}
+
+// pageFailed answers a receipt page that could not be made without
+// writing its token (the page's key) to the log or the answer.
+func (s *Server) pageFailed(c *gin.Context, item string, err error) {
+	s.log.Error("receipt page failed", "correlation_id", correlation(c), "queue_item_id", item, "err", err)
+	k := probInternal
+	if errors.Is(err, fiscal.ErrClosed) {
+		k = probStorage
+	}
+	c.Data(k.Status, contentProblem, problemBody(k, "the receipt page could not be made; the correlationId identifies it in the log", "/receipt/"+item, correlation(c), nil))
+	c.Abort()
 }

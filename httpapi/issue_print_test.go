@@ -5,15 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/fiscald/fiscald/device"
 	"github.com/fiscald/fiscald/device/escpos"
 	"github.com/fiscald/fiscald/device/escpos/escposdial"
 	"github.com/fiscald/fiscald/device/escpos/escpossim"
 	"github.com/fiscald/fiscald/device/serialport"
+	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/issue"
 	"github.com/fiscald/fiscald/internal/printjob"
 	"github.com/fiscald/fiscald/internal/ptytest"
@@ -221,5 +224,87 @@ func TestIssuePendingAcrossRestart(t *testing.T) {
 	}
 	if jobs := sim.Jobs(); len(jobs) != 1 || jobs[0].State != escpossim.JobPrinted {
 		t.Errorf("simulator jobs %+v", jobs)
+	}
+}
+
+// panicAfterPrint prints the job, then fails the request the hard way,
+// like a daemon that dies before it answers.
+type panicAfterPrint struct {
+	*escpos.Printer
+	once *sync.Once
+}
+
+func (p panicAfterPrint) Print(ctx context.Context, j device.PrintJob) (device.PrintResult, error) {
+	res, err := p.Printer.Print(ctx, j)
+	p.once.Do(func() { panic("died after printing") })
+	return res, err
+}
+
+// TestIssueRetryAfterCrashDoesNotReprint: the job's start is journaled
+// with the operation's answer, so a retry of an operation whose request
+// died after the printer got the job replays it and prints nothing.
+func TestIssueRetryAfterCrashDoesNotReprint(t *testing.T) {
+	sim, err := escpossim.New(escpossim.Options{TimeScale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial, _ := printerLinks[1].attach(t, sim)
+	once := &sync.Once{}
+	e := newEnv(t, envOptions{issue: &issueOptions{interval: time.Hour, printer: func() *issue.Printer {
+		drv := escpos.New(dial, escpos.Options{Name: "counter"})
+		return &issue.Printer{Name: "counter", Device: panicAfterPrint{drv, once}}
+	}}})
+	b := e.Boxes[0]
+	e.startQueue(b)
+	request, response := e.signed(b, "R-crash")
+	op := fiscal.NewUUID()
+	body := issueBody(request, response, "")
+	if r := e.postOp(b, "/v2/issue", op, body); r.Status != 500 {
+		t.Fatalf("the dying request: %d %s", r.Status, r.Body)
+	}
+	r := e.postOp(b, "/v2/issue", op, body)
+	if r.Status != 200 || r.Header.Get("x-idempotent-replay") != "true" || !strings.Contains(string(r.Body), `"State":"pending"`) {
+		t.Errorf("retry: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	if n := len(sim.Jobs()); n != 1 {
+		t.Errorf("the printer got %d jobs, want 1", n)
+	}
+}
+
+// TestIssueConcurrentJobs: receipts issued at once, while the follow-up
+// runs all the time, are each printed once and counted once.
+func TestIssueConcurrentJobs(t *testing.T) {
+	sim, err := escpossim.New(escpossim.Options{TimeScale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial, _ := printerLinks[1].attach(t, sim)
+	e := newEnv(t, envOptions{issue: &issueOptions{interval: time.Millisecond, printer: func() *issue.Printer {
+		return &issue.Printer{Name: "counter", Device: escpos.New(dial, escpos.Options{Name: "counter"})}
+	}}})
+	b := e.Boxes[0]
+	e.startQueue(b)
+	var bodies []string
+	for i := range 4 {
+		request, response := e.signed(b, "R-c"+strconv.Itoa(i))
+		bodies = append(bodies, issueBody(request, response, ""))
+	}
+	var wg sync.WaitGroup
+	answers := make([]resp, len(bodies))
+	for i := range bodies {
+		wg.Go(func() { answers[i] = e.post(b, "/v2/issue", bodies[i]) })
+	}
+	wg.Wait()
+	for i, r := range answers {
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"State":"printed"`) {
+			t.Errorf("issue %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if n := len(sim.Jobs()); n != len(bodies) {
+		t.Errorf("the printer got %d jobs, want %d", n, len(bodies))
+	}
+	m := string(e.do("GET", "/metrics", nil, nil).Body)
+	if want := `fiscald_issue_print_jobs_total{printer="counter",state="printed"} 4`; !strings.Contains(m, want) {
+		t.Errorf("metrics lack %s", want)
 	}
 }

@@ -27,17 +27,26 @@ type Delivery struct {
 // deliver records the first delivery of a receipt; later ones do not
 // change it.
 func (s *Service) deliver(itemID, method string) error {
-	key := itemKey(itemID)
-	if _, err := s.db.Get(nsDelivered, key); err == nil {
-		return nil
-	}
-	v, _ := json.Marshal(Delivery{DeliveredAt: s.now().UTC(), Method: method})
+	s.chainMu.Lock()
 	b := s.db.NewBatch()
-	b.Set(nsDelivered, key, v)
-	if err := b.Commit(); err != nil {
+	s.setDelivery(b, itemID, method)
+	err := b.Commit()
+	s.chainMu.Unlock()
+	if err != nil {
 		return &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the delivery could not be recorded", Err: err}
 	}
 	return nil
+}
+
+// setDelivery adds the first delivery of a receipt to b, if it has none
+// yet. Called with chainMu held, which orders deliveries.
+func (s *Service) setDelivery(b *journal.Batch, itemID, method string) {
+	key := itemKey(itemID)
+	if _, err := s.db.Get(nsDelivered, key); err == nil {
+		return
+	}
+	v, _ := json.Marshal(Delivery{DeliveredAt: s.now().UTC(), Method: method})
+	b.Set(nsDelivered, key, v)
 }
 
 // Delivered reports the delivery of a receipt of the CashBox; ok is
@@ -48,7 +57,7 @@ func (s *Service) Delivered(cb *fiscal.CashBox, queueID, itemID string) (d Deliv
 	if err != nil {
 		return d, false, err
 	}
-	if r.QueueID != queueID {
+	if r.QueueID != queueID || !r.Receipt {
 		return d, false, fiscal.ErrReceiptNotFound
 	}
 	v, err := s.db.Get(nsDelivered, itemKey(itemID))

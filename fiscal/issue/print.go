@@ -34,53 +34,93 @@ type job struct {
 	Bytes       int       `json:"bytes"`
 }
 
-// print renders and prints a receipt and journals the job before it is
-// sent and with its result. A job the printer did not confirm stays
-// pending and is followed up; it is never sent again.
-func (s *Service) print(ctx context.Context, cb *fiscal.CashBox, p *Printer, r *fiscal.StoredReceipt) (*printInfo, error) {
+// PrintLimit bounds a print request: the printer's status, the job and
+// its confirmation. A job not confirmed by then is pending.
+const PrintLimit = 60 * time.Second
+
+// print renders and prints a receipt. The job is journaled before it is
+// sent, together with the operation's answer as "pending", so that a
+// retry after a crash replays the job instead of printing it again; its
+// result replaces that answer in the batch that journals it. A job the
+// printer did not confirm stays pending and is followed up; it is never
+// sent again.
+func (s *Service) print(ctx context.Context, c Call, p *Printer, r *fiscal.StoredReceipt, resp issueResponse) (fiscal.Outcome, error) {
 	doc, err := receipt.Build(r.Request, r.Response)
 	if err != nil {
-		return nil, fmt.Errorf("issue: render %s: %w", r.QueueItemID, err)
+		return fiscal.Outcome{}, fmt.Errorf("issue: render %s: %w", r.QueueItemID, err)
 	}
 	data := s.encode(receipt.Lines(doc, p.Columns))
-	j := &job{JobID: jobID(), Printer: p.Name, QueueID: r.QueueID, QueueItemID: r.QueueItemID, Started: s.now().UTC(), State: "sending", Bytes: len(data)}
-	if err := s.record(cb.ID, j, typePrintStarted, fmt.Sprintf("print job %s of receipt %s sent to %s", j.JobID, j.QueueItemID, p.Name), true); err != nil {
-		return nil, &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the print job could not be journaled; nothing was printed", Err: err}
+	j := &job{JobID: s.newJobID(c.CashBox.ID), Printer: p.Name, QueueID: r.QueueID, QueueItemID: r.QueueItemID, Started: s.now().UTC(), State: "sending", Bytes: len(data)}
+	s.setInFlight(j.JobID, true)
+	defer s.setInFlight(j.JobID, false)
+	resp.Print = &printInfo{State: device.PrintPending.String(), JobID: j.JobID, Detail: "sent, not confirmed"}
+	if err := s.record(c.CashBox.ID, j, typePrintStarted, fmt.Sprintf("print job %s of receipt %s sent to %s", j.JobID, j.QueueItemID, p.Name), c.Op, resp); err != nil {
+		return fiscal.Outcome{}, &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the print job could not be journaled; nothing was printed", Err: err}
 	}
 	if s.kept != nil {
 		s.kept(r.QueueItemID, data)
 	}
-	res, err := p.Device.Print(ctx, device.PrintJob{ID: j.JobID, Data: data})
-	if err != nil && res.State == 0 {
-		res = device.PrintResult{State: device.PrintPending, Detail: err.Error()}
+	// The job runs to its end even if the client leaves: its retry
+	// waits for it (the operation is in flight) and gets its result.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), PrintLimit)
+	defer cancel()
+	res, err := p.Device.Print(pctx, device.PrintJob{ID: j.JobID, Data: data})
+	switch {
+	case res.State == 0:
+		res = device.PrintResult{State: device.PrintPending, Detail: DetailOf(err)}
+	case res.Detail == "" && err != nil:
+		res.Detail = err.Error()
 	}
-	if err := s.settle(cb.ID, j, res); err != nil {
-		return nil, err
+	resp.Print = &printInfo{State: res.State.String(), JobID: j.JobID, Detail: res.Detail}
+	out, err := s.settle(c.CashBox.ID, j, res, c.Op, resp)
+	if err != nil {
+		return fiscal.Outcome{}, err
 	}
-	return &printInfo{State: res.State.String(), JobID: j.JobID, Detail: res.Detail}, nil
+	return out, nil
 }
 
-// settle journals a job's (new) state; a printed job delivers its
-// receipt, a pending one stays on record for followPending.
-func (s *Service) settle(cashboxID string, j *job, res device.PrintResult) error {
+// DetailOf says why a job without a result is pending.
+func DetailOf(err error) string {
+	if err == nil {
+		return "not confirmed"
+	}
+	return err.Error()
+}
+
+// settle journals a job's (new) state, with the request's answer when a
+// request waits for it (op non-nil); a printed job delivers its receipt
+// in the same batch, a pending one stays on record for followPending.
+func (s *Service) settle(cashboxID string, j *job, res device.PrintResult, op *fiscal.Operation, resp issueResponse) (fiscal.Outcome, error) {
 	j.State, j.Detail = res.State.String(), res.Detail
-	s.metrics.jobs.WithLabelValues(j.Printer, j.State).Inc()
 	msg := fmt.Sprintf("print job %s of receipt %s: %s", j.JobID, j.QueueItemID, j.State)
 	if res.Detail != "" {
 		msg += " (" + res.Detail + ")"
 	}
-	if err := s.record(cashboxID, j, typePrintResult, msg, res.State == device.PrintPending); err != nil {
-		return &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the print result could not be journaled", Err: err}
+	out, err := s.recordResult(cashboxID, j, msg, op, resp, res.State == device.PrintPrinted)
+	if err != nil {
+		return out, &fiscal.Error{Code: fiscal.CodeStorage, Detail: "the print result could not be journaled", Err: err}
 	}
-	if res.State == device.PrintPrinted {
-		return s.deliver(j.QueueItemID, MethodPrint)
-	}
-	return nil
+	s.metrics.jobs.WithLabelValues(j.Printer, j.State).Inc()
+	return out, nil
 }
 
-// record journals a job step on the issue chain, keeping the job's record
-// while it is open and dropping it once it is settled.
-func (s *Service) record(cashboxID string, j *job, typ, msg string, open bool) error {
+// record journals the start of a job: its entry, its record, and the
+// request's answer as it stands.
+func (s *Service) record(cashboxID string, j *job, typ, msg string, op *fiscal.Operation, resp issueResponse) error {
+	_, err := s.write(cashboxID, j, typ, msg, true, op, resp, false)
+	return err
+}
+
+// recordResult journals a job's result; a result that is not pending
+// closes the job's record.
+func (s *Service) recordResult(cashboxID string, j *job, msg string, op *fiscal.Operation, resp issueResponse, printed bool) (fiscal.Outcome, error) {
+	return s.write(cashboxID, j, typePrintResult, msg, j.State == device.PrintPending.String(), op, resp, printed)
+}
+
+// write is one synced batch on the issue chain: the job's entry, its
+// record kept (open) or dropped, the operation's answer (op non-nil) and
+// the receipt's delivery (delivered).
+func (s *Service) write(cashboxID string, j *job, typ, msg string, open bool, op *fiscal.Operation, resp issueResponse, delivered bool) (fiscal.Outcome, error) {
 	body, _ := json.Marshal(struct {
 		V       int    `json:"v"`
 		ID      string `json:"ftActionJournalID"`
@@ -93,25 +133,51 @@ func (s *Service) record(cashboxID string, j *job, typ, msg string, open bool) e
 	}{1, fiscal.NewUUID(), j.QueueID, j.QueueItemID, s.now().UTC().Format("2006-01-02T15:04:05.000Z"), typ, msg, j})
 	rec, _ := json.Marshal(j)
 	key := recordKey(cashboxID, j.JobID)
+	var out fiscal.Outcome
 	s.chainMu.Lock()
 	b := s.db.NewBatch()
 	if _, _, err := b.Append(fiscal.IssueChain(cashboxID), fiscal.KindIssue, s.now().UTC(), body); err != nil {
 		s.chainMu.Unlock()
 		b.Discard()
-		return err
+		return out, err
 	}
 	if open {
 		b.Set(nsJob, key, rec)
 	} else {
 		b.Delete(nsJob, key)
 	}
+	if op != nil {
+		answer, _ := json.Marshal(&resp)
+		out = fiscal.Outcome{Status: 200, Body: answer}
+		s.fis.StoreOutcome(b, op.Key(), op.Digest(), out)
+	}
+	if delivered {
+		s.setDelivery(b, j.QueueItemID, MethodPrint)
+	}
 	err := b.Apply()
 	s.chainMu.Unlock()
 	if err != nil {
 		b.Discard()
-		return err
+		return out, err
 	}
-	return b.Wait()
+	if err := b.Wait(); err != nil {
+		return out, err
+	}
+	if op != nil {
+		s.fis.Stored(op.Key())
+		op.MarkStored()
+	}
+	return out, nil
+}
+
+func (s *Service) setInFlight(id string, on bool) {
+	s.chainMu.Lock()
+	defer s.chainMu.Unlock()
+	if on {
+		s.inFlight[id] = true
+	} else {
+		delete(s.inFlight, id)
+	}
 }
 
 // followPending asks the printers about pending jobs until each is
@@ -146,8 +212,11 @@ func (s *Service) checkPending() {
 	})
 	for _, o := range open {
 		p := s.printers[o.cashbox]
-		if p == nil || p.Name != o.j.Printer {
-			continue
+		s.chainMu.Lock()
+		busy := s.inFlight[o.j.JobID]
+		s.chainMu.Unlock()
+		if p == nil || p.Name != o.j.Printer || busy {
+			continue // a request is printing it, or its printer is gone
 		}
 		if a, ok := p.Device.(device.JobAdopter); ok {
 			a.Adopt(o.j.JobID) // a job of an earlier run: the driver follows it too
@@ -158,8 +227,18 @@ func (s *Service) checkPending() {
 		if err != nil || res.State == device.PrintPending {
 			continue
 		}
-		if err := s.settle(o.cashbox, &o.j, res); err != nil {
+		if _, err := s.settle(o.cashbox, &o.j, res, nil, issueResponse{}); err != nil {
 			s.log.Error("print job result not journaled", "job", o.j.JobID, "err", err)
+		}
+	}
+}
+
+// newJobID returns a job id no pending job of the CashBox has.
+func (s *Service) newJobID(cashboxID string) string {
+	for {
+		id := jobID()
+		if _, err := s.db.Get(nsJob, recordKey(cashboxID, id)); err != nil {
+			return id
 		}
 	}
 }

@@ -71,8 +71,12 @@ type Service struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	// chainMu serialises the writers of each issue chain.
+	// chainMu serialises the writers of each issue chain and the
+	// delivery records.
 	chainMu sync.Mutex
+	// inFlight holds the jobs a request is printing: the follow-up
+	// leaves them alone (chainMu).
+	inFlight map[string]bool
 }
 
 // New builds the service.
@@ -82,7 +86,7 @@ func New(o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{fis: o.Fiscal, db: o.DB, printers: map[string]*Printer{}, encode: o.Encode, kept: o.Kept,
-		interval: o.CheckInterval, tokens: tokens, log: o.Log, now: o.Now}
+		interval: o.CheckInterval, tokens: tokens, log: o.Log, now: o.Now, inFlight: map[string]bool{}}
 	for id, p := range o.Printers {
 		if p.Columns <= 0 {
 			p.Columns = 48
@@ -124,6 +128,10 @@ func (s *Service) Close() {
 
 // Call is one /v2/issue request that passed the idempotency check.
 type Call struct {
+	// Op is the request's operation: a print job stores its answer with
+	// the job's journal entries, so that a retry after a crash replays
+	// the job instead of printing again.
+	Op      *fiscal.Operation
 	CashBox *fiscal.CashBox
 	Request *wire.IssueRequest
 	// BaseURL is where the POS reached fiscald ("http://host:port"): the
@@ -171,11 +179,8 @@ func (s *Service) Issue(ctx context.Context, c Call) (fiscal.Outcome, error) {
 		if p == nil || (c.Request.Printer != "" && c.Request.Printer != p.Name) {
 			return fiscal.Outcome{}, &fiscal.Error{Code: fiscal.CodeUnsupportedValue, Detail: "Options.Channel print: this CashBox has no such printer"}
 		}
-		info, err := s.print(ctx, c.CashBox, p, r)
-		if err != nil {
-			return fiscal.Outcome{}, err
-		}
-		resp.Print = info
+		s.metrics.issued.WithLabelValues(channel).Inc()
+		return s.print(ctx, c, p, r, resp)
 	}
 	s.metrics.issued.WithLabelValues(channel).Inc()
 	body, _ := json.Marshal(&resp)
