@@ -84,6 +84,7 @@ var rules = []rule{
 	{pkg: "internal/config", forbid: []string{"device/", "fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "internal/receipt", forbid: []string{"httpapi$", "journal", "device/", "github.com/gin-gonic", "github.com/cockroachdb"}},
 	{pkg: "internal/printjob", forbid: []string{"fiscal", "journal", "httpapi", "github.com/gin-gonic", "github.com/cockroachdb"}},
+	{pkg: "internal/simnet", forbid: []string{"fiscal", "journal", "httpapi", "device/"}},
 	{pkg: "cmd/fiscalctl", forbid: []string{"httpapi$", "github.com/gin-gonic"}},
 }
 
@@ -131,7 +132,7 @@ func TestImportRules(t *testing.T) {
 			if strings.HasPrefix(imp, "github.com/gin-gonic/") && rel != "httpapi" {
 				t.Errorf("%s imports gin; only httpapi may", rel)
 			}
-			if (imp == module+"/internal/depcheck" || imp == module+"/internal/fixtures" || imp == module+"/device/cryptoki/softhsm" || imp == module+"/internal/ptytest" || imp == "testing") && !testOnly(rel) {
+			if (imp == module+"/internal/depcheck" || imp == module+"/internal/fixtures" || imp == module+"/device/cryptoki/softhsm" || imp == module+"/internal/ptytest" || imp == module+"/internal/goldentest" || imp == "testing") && !testOnly(rel) {
 				t.Errorf("%s imports the test-only package %s", rel, imp)
 			}
 			if strings.HasPrefix(imp, "github.com/miekg/pkcs11") && rel != "device/cryptoki" {
@@ -149,7 +150,7 @@ func TestImportRules(t *testing.T) {
 
 // testOnly lists packages that exist for tests.
 func testOnly(rel string) bool {
-	return rel == "internal/fixtures" || rel == "internal/depcheck" || rel == "device/cryptoki/softhsm" || rel == "internal/ptytest"
+	return rel == "internal/fixtures" || rel == "internal/depcheck" || rel == "device/cryptoki/softhsm" || rel == "internal/ptytest" || rel == "internal/goldentest"
 }
 
 func TestEveryPackageHasADocComment(t *testing.T) {

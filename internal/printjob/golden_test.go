@@ -5,18 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	_ "time/tzdata" // the goldens print Vienna time on any machine
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/fiscald/fiscald/device/escpos/escpossim"
+	"github.com/fiscald/fiscald/internal/goldentest"
 	"github.com/fiscald/fiscald/internal/printjob"
 	"github.com/fiscald/fiscald/internal/receipt"
 )
@@ -87,11 +83,11 @@ func TestGolden(t *testing.T) {
 			j := encode(t, in)
 			goldenText(t, name+".escpos.txt", j.text)
 			goldenBytes(t, name+".escpos", j.data)
-			goldenImage(t, name+".escpos.png", j.img)
+			goldentest.Image(t, goldenDir, name+".escpos.png", j.img, 0, *update)
 			if !strings.Contains(j.text, "] "+in.qr+"\n") {
 				t.Errorf("the job's QR code does not hold the signed payload %q:\n%s", in.qr, j.text)
 			}
-			if got := scanQR(t, j.img); got != in.qr {
+			if got := goldentest.ScanQR(t, j.img); got != in.qr {
 				t.Errorf("printed QR reads %q, want the signed %q", got, in.qr)
 			}
 		})
@@ -124,11 +120,11 @@ func TestGoldenSeesChange(t *testing.T) {
 			if d := diffBytes(j.data, readGolden(t, in.name+".escpos")); d == "" {
 				t.Error("job bytes unchanged")
 			}
-			if d := diffImages(j.img, decodePNG(t, readGolden(t, in.name+".escpos.png"))); d == "" {
+			if d := goldentest.DiffImages(j.img, goldentest.DecodePNG(t, readGolden(t, in.name+".escpos.png")), 0); d == "" {
 				t.Error("image unchanged")
 			}
 			if c.what == "QR payload" {
-				if got := scanQR(t, j.img); got == in.qr || got != strings.Replace(in.qr, c.old, c.new, 1) {
+				if got := goldentest.ScanQR(t, j.img); got == in.qr || got != strings.Replace(in.qr, c.old, c.new, 1) {
 					t.Errorf("QR reads %q after the change", got)
 				}
 			}
@@ -174,52 +170,6 @@ func goldenBytes(t *testing.T, name string, got []byte) {
 	}
 }
 
-// goldenImage compares decoded pixels, not PNG files: the encoder's
-// compression may change between Go releases. -update rewrites a golden
-// only if its pixels differ. A differing image is written to the test's
-// artifact directory (kept with go test -artifacts).
-func goldenImage(t *testing.T, name string, got image.Image) {
-	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	want, err := os.ReadFile(path)
-	switch {
-	case err != nil && !*update:
-		t.Fatalf("%v (go test -update creates it)", err)
-	case err == nil:
-		d := diffImages(got, decodePNG(t, want))
-		if d == "" {
-			return
-		}
-		if !*update {
-			out := filepath.Join(t.ArtifactDir(), name)
-			writePNG(t, out, got)
-			t.Errorf("%s: %s (rendering written to %s, kept with go test -artifacts; go test -update rewrites the golden)", name, d, out)
-			return
-		}
-	}
-	writePNG(t, path, got)
-}
-
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func decodePNG(t *testing.T, b []byte) image.Image {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
 // diffText describes the first differing line, or returns "".
 func diffText(got, want string) string {
 	if got == want {
@@ -253,48 +203,4 @@ func diffBytes(got, want []byte) string {
 	}
 	around := func(b []byte) []byte { return b[max(i-8, 0):min(i+8, len(b))] }
 	return fmt.Sprintf("%d bytes, golden %d; first difference at offset %d: [% x] around it, golden [% x]", len(got), len(want), i, around(got), around(want))
-}
-
-// diffImages compares two images by their gray levels and describes the
-// difference, or returns "".
-func diffImages(got, want image.Image) string {
-	gb, wb := got.Bounds(), want.Bounds()
-	if gb.Size() != wb.Size() {
-		return fmt.Sprintf("image is %dx%d, golden %dx%d", gb.Dx(), gb.Dy(), wb.Dx(), wb.Dy())
-	}
-	var n int
-	var first image.Point
-	var box image.Rectangle
-	for y := range gb.Dy() {
-		for x := range gb.Dx() {
-			g := color.GrayModel.Convert(got.At(gb.Min.X+x, gb.Min.Y+y)).(color.Gray).Y
-			w := color.GrayModel.Convert(want.At(wb.Min.X+x, wb.Min.Y+y)).(color.Gray).Y
-			if g == w {
-				continue
-			}
-			p := image.Pt(x, y)
-			if n == 0 {
-				first, box = p, image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))}
-			}
-			box = box.Union(image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
-			n++
-		}
-	}
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d of %d pixels differ, first at %v, all within %v", n, gb.Dx()*gb.Dy(), first, box)
-}
-
-func scanQR(t *testing.T, img image.Image) string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().DecodeWithoutHints(bmp)
-	if err != nil {
-		t.Fatalf("no QR code found: %v", err)
-	}
-	return res.GetText()
 }
