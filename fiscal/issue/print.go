@@ -67,7 +67,7 @@ func (s *Service) print(ctx context.Context, c Call, p *Printer, r *fiscal.Store
 	res, err := p.Device.Print(pctx, device.PrintJob{ID: j.JobID, Data: data})
 	switch {
 	case res.State == 0:
-		res = device.PrintResult{State: device.PrintPending, Detail: DetailOf(err)}
+		res = device.PrintResult{State: device.PrintPending, Detail: detailOf(err)}
 	case res.Detail == "" && err != nil:
 		res.Detail = err.Error()
 	}
@@ -79,8 +79,8 @@ func (s *Service) print(ctx context.Context, c Call, p *Printer, r *fiscal.Store
 	return out, nil
 }
 
-// DetailOf says why a job without a result is pending.
-func DetailOf(err error) string {
+// detailOf says why a job without a result is pending.
+func detailOf(err error) string {
 	if err == nil {
 		return "not confirmed"
 	}
