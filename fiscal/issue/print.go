@@ -185,17 +185,29 @@ func (s *Service) setInFlight(id string, on bool) {
 func (s *Service) followPending() {
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
+	backoff := map[string]*retry{}
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
 		case <-t.C:
 		}
-		s.checkPending()
+		s.checkPending(backoff)
 	}
 }
 
-func (s *Service) checkPending() {
+// retry paces the questions about one pending job: each unanswered one
+// doubles the wait (up to maxCheckWait), because a question holds the
+// printer for as long as a job's confirmation may take, and new jobs
+// wait behind it.
+type retry struct {
+	next time.Time
+	wait time.Duration
+}
+
+const maxCheckWait = 2 * time.Minute
+
+func (s *Service) checkPending(backoff map[string]*retry) {
 	type pending struct {
 		cashbox string
 		j       job
@@ -218,6 +230,14 @@ func (s *Service) checkPending() {
 		if p == nil || p.Name != o.j.Printer || busy {
 			continue // a request is printing it, or its printer is gone
 		}
+		r := backoff[o.j.JobID]
+		if r == nil {
+			r = &retry{wait: s.interval}
+			backoff[o.j.JobID] = r
+		}
+		if time.Now().Before(r.next) {
+			continue
+		}
 		if a, ok := p.Device.(device.JobAdopter); ok {
 			a.Adopt(o.j.JobID) // a job of an earlier run: the driver follows it too
 		}
@@ -225,8 +245,11 @@ func (s *Service) checkPending() {
 		res, err := p.Device.Check(ctx, o.j.JobID)
 		cancel()
 		if err != nil || res.State == device.PrintPending {
+			r.wait = min(2*r.wait, maxCheckWait)
+			r.next = time.Now().Add(r.wait)
 			continue
 		}
+		delete(backoff, o.j.JobID)
 		if _, err := s.settle(o.cashbox, &o.j, res, nil, issueResponse{}); err != nil {
 			s.log.Error("print job result not journaled", "job", o.j.JobID, "err", err)
 		}
