@@ -22,6 +22,8 @@ type issueOptions struct {
 	printer func() *issue.Printer
 	// interval paces the follow-up of pending jobs.
 	interval time.Duration
+	// public is the configured public URL of the receipt pages.
+	public string
 }
 
 func (e *env) startIssues() *issue.Service {
@@ -37,7 +39,7 @@ func (e *env) startIssues() *issue.Service {
 			e.closers = append(e.closers, c.Close) // a stop ends the connection, as a daemon's exit does
 		}
 	}
-	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: printers, Encode: testEncode, CheckInterval: o.interval, Registry: e.Reg})
+	s, err := issue.New(issue.Options{Fiscal: e.svc, DB: e.db, Printers: printers, Encode: testEncode, CheckInterval: o.interval, Registry: e.Reg, PublicURL: o.public})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -226,4 +228,22 @@ func decodeQR(t *testing.T, data []byte) string {
 		t.Fatalf("no QR code in the PNG: %v", err)
 	}
 	return res.GetText()
+}
+
+// TestIssuePublicURL: with a public URL configured (a reverse proxy),
+// DocumentURL starts with it; the path behind it is the receipt page.
+func TestIssuePublicURL(t *testing.T) {
+	const public = "https://receipts.example.com/shop-1"
+	e := newEnv(t, envOptions{issue: &issueOptions{public: public + "/"}})
+	b := e.Boxes[0]
+	e.startQueue(b)
+	request, response := e.signed(b, "R-public")
+	r := e.post(b, "/v2/issue", issueBody(request, response, ""))
+	var out struct{ DocumentURL string }
+	if r.Status != 200 || json.Unmarshal(r.Body, &out) != nil || !strings.HasPrefix(out.DocumentURL, public+"/receipt/") {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	if page := get(t, e.URL+strings.TrimPrefix(out.DocumentURL, public), nil); page.Status != 200 {
+		t.Errorf("the page behind the public URL: %d", page.Status)
+	}
 }

@@ -221,7 +221,7 @@ func (d *daemon) openIssues(ids []string) (err error) {
 			}
 		}
 	}
-	d.issues, err = issue.New(issue.Options{Fiscal: d.svc, DB: d.db, Printers: byCashBox, Encode: printjob.Encode, Kept: kept,
+	d.issues, err = issue.New(issue.Options{Fiscal: d.svc, DB: d.db, Printers: byCashBox, Encode: printjob.Encode, Kept: kept, PublicURL: d.cfg.PublicURL,
 		Registry: d.reg, Log: d.log.With("component", "issue")})
 	return err
 }

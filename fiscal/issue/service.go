@@ -45,6 +45,9 @@ type Options struct {
 	// Kept, if set, receives every job's data before it is sent (the
 	// demo keeps each job beside its rendering).
 	Kept func(itemID string, data []byte)
+	// PublicURL, if set, starts every DocumentURL (a reverse proxy's
+	// address); otherwise Call.BaseURL does.
+	PublicURL string
 	// CheckInterval paces the questions about pending jobs; default
 	// DefaultCheckInterval.
 	CheckInterval time.Duration
@@ -62,6 +65,7 @@ type Service struct {
 	printers map[string]*Printer
 	encode   func([]receipt.Line) []byte
 	kept     func(string, []byte)
+	public   string
 	interval time.Duration
 	tokens   *pageTokens
 	log      *slog.Logger
@@ -85,7 +89,7 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{fis: o.Fiscal, db: o.DB, printers: map[string]*Printer{}, encode: o.Encode, kept: o.Kept,
+	s := &Service{fis: o.Fiscal, db: o.DB, printers: map[string]*Printer{}, encode: o.Encode, kept: o.Kept, public: o.PublicURL,
 		interval: o.CheckInterval, tokens: tokens, log: o.Log, now: o.Now, inFlight: map[string]bool{}}
 	for id, p := range o.Printers {
 		if p.Columns <= 0 {
@@ -170,8 +174,12 @@ func (s *Service) Issue(ctx context.Context, c Call) (fiscal.Outcome, error) {
 			channel = wire.ChannelPrint
 		}
 	}
+	base := c.BaseURL
+	if s.public != "" {
+		base = s.public
+	}
 	resp := issueResponse{QueueID: r.QueueID, QueueItemID: r.QueueItemID, QueueRow: r.Row,
-		DocumentURL: strings.TrimRight(c.BaseURL, "/") + PagePath(r.QueueItemID, s.tokens.token(r.QueueItemID))}
+		DocumentURL: strings.TrimRight(base, "/") + PagePath(r.QueueItemID, s.tokens.token(r.QueueItemID))}
 	switch channel {
 	case wire.ChannelEmail:
 		return fiscal.Outcome{}, &fiscal.Error{Code: fiscal.CodeUnsupportedValue, Detail: "Options.Channel email: no mail relay is configured; use url or print"}

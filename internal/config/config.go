@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,6 +46,10 @@ type Config struct {
 	// PaymentLimit is the longest a /v2/pay transaction may run (default
 	// 600s; 10s to 1h).
 	PaymentLimit time.Duration `yaml:"payment_limit"`
+	// PublicURL, if set, is where customers reach the receipt pages
+	// (http(s)://host[:port][/prefix], e.g. a reverse proxy); by default a
+	// DocumentURL starts with the address the POS called.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Auth configures authentication throttling.
@@ -391,6 +396,11 @@ func (c *Config) validate(line map[string]int) error {
 		}
 	}
 	c.validatePrinters(bad)
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("public_url", "must be an absolute http or https URL without query or fragment, e.g. https://receipts.example.com")
+		}
+	}
 	for i, cb := range c.CashBoxes {
 		p := fmt.Sprintf("cashboxes[%d]", i)
 		seen := map[string]bool{}

@@ -53,3 +53,15 @@ func TestPrinterValidation(t *testing.T) {
 	}
 	checkProblems(t, goodPrinters, cases)
 }
+
+func TestPublicURL(t *testing.T) {
+	c, err := Parse([]byte(good + "public_url: https://receipts.example.com/shop-1\n"))
+	if err != nil || c.PublicURL != "https://receipts.example.com/shop-1" {
+		t.Fatalf("public_url: %v %+v", err, c)
+	}
+	for _, bad := range []string{"receipts.example.com", "ftp://x", "https://x/?a=1", "https:///path"} {
+		if _, err := Parse([]byte(good + "public_url: " + bad + "\n")); err == nil || !strings.Contains(err.Error(), "public_url") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}
