@@ -82,14 +82,18 @@ func (s *Service) queueByChain(c journal.ChainID) *Queue {
 	return nil
 }
 
-// itemIndexKey is a queue item id as its 16 bytes (any text that is not
-// a UUID gets a key no item has).
-func itemIndexKey(id string) []byte {
-	u, err := journal.ParseChainID(id)
+// itemIndexKey is a queue item's record key.
+func itemIndexKey(id string) []byte { return RecordKey(id, "") }
+
+// RecordKey is the key of a record about a UUID (a CashBox, a queue
+// item): its 16 bytes followed by suffix. Text that is not a UUID gets a
+// key no UUID has, so a lookup by it finds nothing.
+func RecordKey(uuid, suffix string) []byte {
+	u, err := journal.ParseChainID(uuid)
 	if err != nil {
-		return []byte("invalid")
+		return append([]byte("invalid\x00"), suffix...)
 	}
-	return u[:]
+	return append(u[:], suffix...)
 }
 
 // itemIndexVersion marks a journal whose queue items are all indexed.

@@ -174,6 +174,15 @@ func TestPayUnreachableTerminal(t *testing.T) {
 	if again := e.postOp(b, "/v2/pay", op, payBody("payment", "zvt", 1000, "")); again.Header.Get("x-idempotent-replay") != "true" || string(again.Body) != string(r.Body) {
 		t.Errorf("the decline is not replayed: %s", again.Body)
 	}
+	m := string(e.do("GET", "/metrics", nil, nil).Body)
+	for _, want := range []string{
+		`fiscald_payment_terminal_up{protocol="zvt",terminal="zvt-1"} 0`,
+		`fiscald_payment_transactions_total{action="payment",outcome="unreachable",protocol="zvt"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 // TestPayLostAfterStatusInformation: the terminal drops the link after

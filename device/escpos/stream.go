@@ -11,34 +11,15 @@ import (
 	"github.com/fiscald/fiscald/device"
 )
 
-// Stream is the byte stream to a printer: a net.Conn to port 9100, a
-// serial port from device/serialport (an *os.File qualifies too), or a
-// USB printer-class pipe. The package never opens one itself.
-//
-// A USB transport fits as it is: Write sends on the bulk OUT endpoint
-// and, when the printer stops reading, returns the number of bytes it got
-// out with the error (a partial write marks a job pending, never resent);
-// Read returns what the bulk IN endpoint delivers; SetReadDeadline bounds
-// the IN transfer.
-//
-// The driver takes the stream over: it closes it when the link fails or
-// the Printer is closed.
-type Stream interface {
-	io.ReadWriteCloser
-	// SetReadDeadline bounds Read; the zero time removes the bound. A
-	// Read blocked when the deadline passes, or is moved into the past,
-	// must return an error wrapping os.ErrDeadlineExceeded (or one whose
-	// Timeout method reports true): the driver relies on it for the
-	// status and confirmation timeouts and to honour its context.
-	SetReadDeadline(t time.Time) error
-}
-
-// writeDeadliner is the optional part of a Stream that bounds writes
-// (net.Conn, *os.File and serialport.Port have it). Without it a write
-// to a printer that stopped reading blocks until the stream fails.
-type writeDeadliner interface {
-	SetWriteDeadline(t time.Time) error
-}
+// Stream is the byte stream to a printer (device.Stream): a net.Conn to
+// port 9100, a serial port from device/serialport, or a USB printer-class
+// pipe. A USB transport fits as it is: Write sends on the bulk OUT
+// endpoint and, when the printer stops reading, returns the number of
+// bytes it got out with the error (a partial write marks a job pending,
+// never resent); Read returns what the bulk IN endpoint delivers;
+// SetReadDeadline bounds the IN transfer. The driver takes the stream
+// over: it closes it when the link fails or the Printer is closed.
+type Stream = device.Stream
 
 // Errors of the stream layer.
 var (
@@ -60,13 +41,13 @@ func pastDeadline() time.Time { return time.Unix(1, 0) }
 // come from anywhere.
 type link struct {
 	s   Stream
-	wd  writeDeadliner // nil if the stream cannot bound writes
+	wd  device.WriteDeadliner // nil if the stream cannot bound writes
 	in  []byte
 	buf [512]byte
 }
 
 func newLink(s Stream) *link {
-	wd, _ := s.(writeDeadliner)
+	wd, _ := s.(device.WriteDeadliner)
 	return &link{s: s, wd: wd}
 }
 

@@ -4,35 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
 	"github.com/fiscald/fiscald/device"
 )
 
-// Stream is the byte stream a link runs over: a serial port or
-// pseudo-terminal adapted by device/serialport (an *os.File qualifies),
-// or a net.Conn. The package never opens ports itself.
-//
+// Stream is the byte stream a link runs over (device.Stream): a serial
+// port or pseudo-terminal adapted by device/serialport, or a net.Conn.
 // A link takes the stream over: Close closes it.
-type Stream interface {
-	io.ReadWriteCloser
-	// SetReadDeadline bounds Read; the zero time removes the bound. A
-	// Read blocked when the deadline passes, or is moved into the past,
-	// must return an error wrapping os.ErrDeadlineExceeded (or one whose
-	// Timeout method reports true). Links rely on it for T1, T2 and for
-	// honouring a context's cancellation.
-	SetReadDeadline(t time.Time) error
-}
-
-// writeDeadliner is the optional part of a Stream that bounds writes
-// (net.Conn and *os.File have it). Without it writes are not interrupted
-// by a context, which is harmless for a serial port draining at line
-// speed.
-type writeDeadliner interface {
-	SetWriteDeadline(t time.Time) error
-}
+type Stream = device.Stream
 
 // Link carries APDUs between ECR and PT. SerialLink and TCPLink implement
 // it, so the state machine above does not know the transport; the same
@@ -77,11 +58,11 @@ const maxEmptyReads = 100
 // conn wraps a Stream with deadline handling shared by both links.
 type conn struct {
 	s  Stream
-	wd writeDeadliner // nil if the stream cannot bound writes
+	wd device.WriteDeadliner // nil if the stream cannot bound writes
 }
 
 func newConn(s Stream) conn {
-	wd, _ := s.(writeDeadliner)
+	wd, _ := s.(device.WriteDeadliner)
 	return conn{s: s, wd: wd}
 }
 

@@ -41,7 +41,7 @@ func (s *Service) deliver(itemID, method string) error {
 // setDelivery adds the first delivery of a receipt to b, if it has none
 // yet. Called with chainMu held, which orders deliveries.
 func (s *Service) setDelivery(b *journal.Batch, itemID, method string) {
-	key := itemKey(itemID)
+	key := fiscal.RecordKey(itemID, "")
 	if _, err := s.db.Get(nsDelivered, key); err == nil {
 		return
 	}
@@ -60,7 +60,7 @@ func (s *Service) Delivered(cb *fiscal.CashBox, queueID, itemID string) (d Deliv
 	if r.QueueID != queueID || !r.Receipt {
 		return d, false, fiscal.ErrReceiptNotFound
 	}
-	v, err := s.db.Get(nsDelivered, itemKey(itemID))
+	v, err := s.db.Get(nsDelivered, fiscal.RecordKey(itemID, ""))
 	if errors.Is(err, journal.ErrNotFound) {
 		return d, false, nil
 	}
@@ -74,12 +74,4 @@ func (s *Service) Delivered(cb *fiscal.CashBox, queueID, itemID string) (d Deliv
 func (d Delivery) Message() string {
 	verb := map[string]string{MethodPrint: "printed", MethodEmail: "sent by e-mail", MethodURL: "opened"}[d.Method]
 	return fmt.Sprintf("Receipt was %s at %s. DeliveryMethod: %s", verb, wire.FormatMoment(d.DeliveredAt), d.Method)
-}
-
-func itemKey(itemID string) []byte {
-	u, err := journal.ParseChainID(itemID)
-	if err != nil {
-		return []byte("invalid")
-	}
-	return u[:]
 }

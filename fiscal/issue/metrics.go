@@ -1,11 +1,9 @@
 package issue
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/fiscald/fiscald/device"
+	"github.com/fiscald/fiscald/internal/devicemetrics"
 )
 
 // metrics are the issue layer's Prometheus series.
@@ -28,9 +26,9 @@ func newMetrics(reg prometheus.Registerer, printers map[string]*Printer, pending
 	if reg == nil {
 		return m
 	}
-	register(reg, m.jobs)
-	register(reg, m.issued)
-	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	devicemetrics.Register(reg, m.jobs)
+	devicemetrics.Register(reg, m.issued)
+	devicemetrics.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "fiscald_issue_pending_print_jobs",
 		Help: "Print jobs sent but not confirmed by their printer; they are never resent automatically.",
 	}, pending))
@@ -40,25 +38,9 @@ func newMetrics(reg prometheus.Registerer, printers map[string]*Printer, pending
 			continue
 		}
 		seen[p] = true
-		register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name:        "fiscald_issue_printer_up",
-			Help:        "1 while the printer answered its last status request, 0 after a failure.",
-			ConstLabels: prometheus.Labels{"printer": p.Name},
-		}, func() float64 {
-			if p.Device.Health().State == device.StateFailed {
-				return 0
-			}
-			return 1
-		}))
+		devicemetrics.Register(reg, devicemetrics.Up("fiscald_issue_printer_up",
+			"1 while the printer answered its last status request, 0 after a failure.",
+			prometheus.Labels{"printer": p.Name}, p.Device.Health))
 	}
 	return m
-}
-
-// register adds a collector; one registered before (a printer shared by
-// several CashBoxes) is fine.
-func register(reg prometheus.Registerer, c prometheus.Collector) {
-	var are prometheus.AlreadyRegisteredError
-	if err := reg.Register(c); err != nil && !errors.As(err, &are) {
-		panic(err)
-	}
 }

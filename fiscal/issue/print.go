@@ -132,7 +132,7 @@ func (s *Service) write(cashboxID string, j *job, typ, msg string, open bool, op
 		Data    *job   `json:"Data"`
 	}{1, fiscal.NewUUID(), j.QueueID, j.QueueItemID, s.now().UTC().Format("2006-01-02T15:04:05.000Z"), typ, msg, j})
 	rec, _ := json.Marshal(j)
-	key := recordKey(cashboxID, j.JobID)
+	key := fiscal.RecordKey(cashboxID, j.JobID)
 	var out fiscal.Outcome
 	s.chainMu.Lock()
 	b := s.db.NewBatch()
@@ -260,7 +260,7 @@ func (s *Service) checkPending(backoff map[string]*retry) {
 func (s *Service) newJobID(cashboxID string) string {
 	for {
 		id := jobID()
-		if _, err := s.db.Get(nsJob, recordKey(cashboxID, id)); err != nil {
+		if _, err := s.db.Get(nsJob, fiscal.RecordKey(cashboxID, id)); err != nil {
 			return id
 		}
 	}
@@ -276,10 +276,4 @@ func jobID() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b[:])
-}
-
-// recordKey is cashbox UUID (16 bytes) ‖ suffix.
-func recordKey(cashboxID, suffix string) []byte {
-	id, _ := journal.ParseChainID(cashboxID)
-	return append(id[:], suffix...)
 }

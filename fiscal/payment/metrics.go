@@ -1,12 +1,11 @@
 package payment
 
 import (
-	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/fiscald/fiscald/device"
+	"github.com/fiscald/fiscald/internal/devicemetrics"
 )
 
 // metrics are the payment layer's Prometheus series.
@@ -30,34 +29,18 @@ func newMetrics(reg prometheus.Registerer, terms map[*Terminal]bool, unresolved 
 	if reg == nil {
 		return m
 	}
-	register(reg, m.payments)
-	register(reg, m.duration)
-	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	devicemetrics.Register(reg, m.payments)
+	devicemetrics.Register(reg, m.duration)
+	devicemetrics.Register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "fiscald_payment_outcome_unknown_payments",
 		Help: "Payments whose outcome is unknown until their terminal answers a status enquiry.",
 	}, unresolved))
 	for t := range terms {
-		register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name:        "fiscald_payment_terminal_up",
-			Help:        "1 while the payment terminal answered its last command or probe, 0 after a failure.",
-			ConstLabels: prometheus.Labels{"terminal": t.Name, "protocol": t.Protocol},
-		}, func() float64 {
-			if t.Device.Health().State == device.StateFailed {
-				return 0
-			}
-			return 1
-		}))
+		devicemetrics.Register(reg, devicemetrics.Up("fiscald_payment_terminal_up",
+			"1 while the payment terminal answered its last command or probe, 0 after a failure.",
+			prometheus.Labels{"terminal": t.Name, "protocol": t.Protocol}, t.Device.Health))
 	}
 	return m
-}
-
-// register adds a collector; one registered before (a terminal shared by
-// several CashBoxes) is fine.
-func register(reg prometheus.Registerer, c prometheus.Collector) {
-	var are prometheus.AlreadyRegisteredError
-	if err := reg.Register(c); err != nil && !errors.As(err, &are) {
-		panic(err)
-	}
 }
 
 func (m *metrics) observe(t *Terminal, d time.Duration) {

@@ -90,12 +90,6 @@ func encodeEntry(queueID string, t time.Time, typ, msg string, data any) []byte 
 	return b
 }
 
-// recordKey is cashbox UUID (16 bytes) ‖ suffix.
-func recordKey(cashboxID, suffix string) []byte {
-	id, _ := journal.ParseChainID(cashboxID)
-	return append(id[:], suffix...)
-}
-
 func opKeyOf(f *flight, cashboxID string) fiscal.OpKey {
 	return fiscal.OpKey{CashBox: cashboxID, ID: f.OperationID}
 }

@@ -130,7 +130,7 @@ func sameTransaction(a, b device.PayResult) bool {
 
 // item reads the record of a pay item; nil when there is none.
 func (s *Service) item(cashboxID, id string) (*item, error) {
-	v, err := s.db.Get(nsItem, recordKey(cashboxID, id))
+	v, err := s.db.Get(nsItem, fiscal.RecordKey(cashboxID, id))
 	if errors.Is(err, journal.ErrNotFound) {
 		return nil, nil
 	}

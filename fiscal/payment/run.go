@@ -196,7 +196,7 @@ func (s *Service) finish(p *payment, v verdict) {
 		}
 		w.setItem(f.Original, &orig)
 	}
-	w.dels = append(w.dels, recordKey(p.cashbox, f.OperationID))
+	w.dels = append(w.dels, fiscal.RecordKey(p.cashbox, f.OperationID))
 	w.out = &out
 	if _, err := w.commit(); err != nil {
 		s.log.Error("payment outcome not journaled; it stays unknown until it is", "operation_id", p.key.ID, "err", err)

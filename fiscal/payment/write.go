@@ -37,12 +37,12 @@ func (w *write) append(typ, msg string, data any) {
 
 func (w *write) setFlight(p *payment) {
 	v, _ := json.Marshal(p.f)
-	w.sets = append(w.sets, record{nsFlight, recordKey(p.cashbox, p.f.OperationID), v})
+	w.sets = append(w.sets, record{nsFlight, fiscal.RecordKey(p.cashbox, p.f.OperationID), v})
 }
 
 func (w *write) setItem(id string, it *item) {
 	v, _ := json.Marshal(it)
-	w.sets = append(w.sets, record{nsItem, recordKey(w.p.cashbox, id), v})
+	w.sets = append(w.sets, record{nsItem, fiscal.RecordKey(w.p.cashbox, id), v})
 }
 
 // commit applies everything in one synced batch (under the chain's
