@@ -1,10 +1,8 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"image/png"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/fiscald/fiscald/device/serialport"
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/issue"
+	"github.com/fiscald/fiscald/internal/goldentest"
 	"github.com/fiscald/fiscald/internal/printjob"
 	"github.com/fiscald/fiscald/internal/ptytest"
 )
@@ -143,9 +142,7 @@ func TestIssuePrints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			png.Encode(&buf, img)
-			if got := decodeQR(t, buf.Bytes()); got != qr {
+			if got := goldentest.ScanQR(t, img); got != qr {
 				t.Errorf("printed QR %q, want the signed %q", got, qr)
 			}
 

@@ -3,17 +3,14 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"image/png"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/fiscald/fiscald/fiscal"
 	"github.com/fiscald/fiscald/fiscal/issue"
+	"github.com/fiscald/fiscald/internal/goldentest"
 )
 
 // issueOptions attach /v2/issue to an env.
@@ -146,7 +143,7 @@ func TestIssueDigitalReceipt(t *testing.T) {
 			qr = s.Data
 		}
 	}
-	if got := decodeQR(t, img.Body); got != qr || qr == "" {
+	if got := goldentest.ScanQR(t, goldentest.DecodePNG(t, img.Body)); got != qr || qr == "" {
 		t.Errorf("QR of the PNG %q, want the signed %q", got, qr)
 	}
 	d := get(t, e.URL+delivered, auth)
@@ -210,24 +207,6 @@ func (e *env) mustField(doc, name string) string {
 	}
 	v, _ := m[name].(string)
 	return v
-}
-
-// decodeQR reads the QR code of a PNG.
-func decodeQR(t *testing.T, data []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("no QR code in the PNG: %v", err)
-	}
-	return res.GetText()
 }
 
 // TestIssuePublicURL: with a public URL configured (a reverse proxy),

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/fiscald/fiscald/internal/goldentest"
 )
 
 // TestIssueDemo: `fiscald --demo` prints /v2/issue on its simulated
@@ -62,7 +59,7 @@ func TestIssueDemo(t *testing.T) {
 			qr = s.Data
 		}
 	}
-	if got := decodePNGQR(t, raw); got != qr {
+	if got := goldentest.ScanQR(t, goldentest.DecodePNG(t, raw)); got != qr {
 		t.Errorf("QR on the printed receipt %q, want %q", got, qr)
 	}
 	req, _ := http.NewRequest("GET", strings.TrimSuffix(d.creds.BaseURL, "/v2")+"/v2/issue/"+resp.QueueID+"/"+resp.ItemID+"/delivered", nil)
@@ -87,21 +84,4 @@ func TestIssueDemo(t *testing.T) {
 	if !strings.HasPrefix(out.DocumentURL, strings.TrimSuffix(d.creds.BaseURL, "/v2")+"/receipt/"+resp.ItemID+"/") {
 		t.Errorf("DocumentURL %s", out.DocumentURL)
 	}
-}
-
-func decodePNGQR(t *testing.T, data []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("no QR code: %v", err)
-	}
-	return res.GetText()
 }

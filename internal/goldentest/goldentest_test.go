@@ -11,8 +11,10 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"rsc.io/qr/coding"
 
 	"github.com/fiscald/fiscald/internal/goldentest"
+	"github.com/fiscald/fiscald/internal/qrsymbol"
 )
 
 // gray is a w×h image of level v.
@@ -105,6 +107,37 @@ func TestScanQR(t *testing.T) {
 				img.SetGray(x, y, color.Gray{})
 			}
 		}
+	}
+	if got := goldentest.ScanQR(t, img); got != payload {
+		t.Errorf("ScanQR = %q, want %q", got, payload)
+	}
+}
+
+// TestScanQRTurns: a clean symbol on which the decoder, reading the image
+// as it is, settles on a false finder pattern ("dimension = 43") is still
+// read, by turning the image.
+func TestScanQRTurns(t *testing.T) {
+	const payload = "_R1-AT1_DEMO-CB1_ft1A#1_2026-11-30T12:00:00_12,50_0,00_0,00_0,00_0,00_0e80qe3yPJA=_lj+Ou6ZOfH4=_6/Q66z/ZHTY=_0e80qe3yPJCWP467pk58fuv0Ous/2R02VKVwWrMaG5vy8mQSDkam6MxAHA9KvMlYnG4iLTOY/jZr0RqYSqL2Kw=="
+	code, err := qrsymbol.Encode([]byte(payload), coding.M)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const module, quiet = 4, 4
+	side := (code.Size + 2*quiet) * module
+	img := gray(side, side, 255)
+	for y := range side {
+		for x := range side {
+			if mx, my := x/module-quiet, y/module-quiet; mx >= 0 && my >= 0 && code.Black(mx, my) {
+				img.SetGray(x, y, color.Gray{})
+			}
+		}
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qrcode.NewQRCodeReader().DecodeWithoutHints(bmp); err == nil {
+		t.Log("the decoder now reads this symbol upright; pick another one to keep the turning tested")
 	}
 	if got := goldentest.ScanQR(t, img); got != payload {
 		t.Errorf("ScanQR = %q, want %q", got, payload)

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"rsc.io/qr"
+	"rsc.io/qr/coding"
+
+	"github.com/fiscald/fiscald/internal/qrsymbol"
 )
 
 // Align is the horizontal alignment of a line.
@@ -254,7 +256,7 @@ func (l *layout) signatures(pos Position) {
 // qr adds a QR line, or the payload as text when it is too long for a QR
 // code: the code must reach the customer in some readable form.
 func (l *layout) qr(payload string) {
-	code, err := qr.Encode(payload, qr.M)
+	code, err := qrsymbol.Encode([]byte(payload), coding.M)
 	if err != nil {
 		l.add(Line{Text: clean(payload), Align: AlignCenter})
 		return

@@ -13,7 +13,9 @@ import (
 	"golang.org/x/image/font/gofont/gomonobold"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
-	"rsc.io/qr"
+	"rsc.io/qr/coding"
+
+	"github.com/fiscald/fiscald/internal/qrsymbol"
 )
 
 // Image geometry: the dot width of 80 mm thermal paper, laid out in the
@@ -74,11 +76,11 @@ var monoFonts = sync.OnceValues(func() (fonts, error) {
 type painter struct {
 	faces  [2][2]font.Face
 	margin fixed.Int26_6
-	codes  map[string]*qr.Code // encoded once for measuring and drawing
+	codes  map[string]*coding.Code // encoded once for measuring and drawing
 }
 
 func newPainter(fs fonts) (*painter, error) {
-	p := &painter{codes: map[string]*qr.Code{}}
+	p := &painter{codes: map[string]*coding.Code{}}
 	for b, f := range []*opentype.Font{fs.regular, fs.bold} {
 		for d, size := range []float64{pngSize, 2 * pngSize} {
 			face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
@@ -155,11 +157,11 @@ func (p *painter) draw(img *image.Gray, ln Line, y int) int {
 
 // code encodes a payload, nil if it does not fit (the layout has then
 // printed it as text instead).
-func (p *painter) code(payload string) *qr.Code {
+func (p *painter) code(payload string) *coding.Code {
 	if c, ok := p.codes[payload]; ok {
 		return c
 	}
-	c, err := qr.Encode(payload, qr.M)
+	c, err := qrsymbol.Encode([]byte(payload), coding.M)
 	if err != nil {
 		c = nil
 	}

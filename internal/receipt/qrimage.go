@@ -7,14 +7,16 @@ import (
 	"image/color"
 	"image/png"
 
-	"rsc.io/qr"
+	"rsc.io/qr/coding"
+
+	"github.com/fiscald/fiscald/internal/qrsymbol"
 )
 
 // drawQR paints code into img with its top-left quiet-zone corner at
 // (x, y), module pixels per module; it returns the side of the square,
 // quiet zone included. Modules are solid black on white, never
 // anti-aliased, so scanners see sharp edges.
-func drawQR(img *image.Gray, code *qr.Code, x, y, module int) int {
+func drawQR(img *image.Gray, code *coding.Code, x, y, module int) int {
 	side := (code.Size + 2*quietZone) * module
 	fill(img, image.Rect(x, y, x+side, y+side), color.Gray{Y: 0xFF})
 	for my := range code.Size {
@@ -42,7 +44,7 @@ func fill(img *image.Gray, r image.Rectangle, c color.Gray) {
 // when it does not fit in a QR code. The image is small (4 px modules);
 // the page scales it up with crisp edges.
 func qrDataURI(payload string) string {
-	code, err := qr.Encode(payload, qr.M)
+	code, err := qrsymbol.Encode([]byte(payload), coding.M)
 	if err != nil {
 		return ""
 	}

@@ -7,6 +7,7 @@ import (
 	"rsc.io/qr/coding"
 
 	"github.com/fiscald/fiscald/device/escpos"
+	"github.com/fiscald/fiscald/internal/qrsymbol"
 )
 
 // Geometry of an Epson-style 80 mm printer at 203 dpi (devices.md §3.3).
@@ -283,7 +284,7 @@ func (pg *page) printQR() error {
 		return fmt.Errorf("%w: QR model %d (only model 2 is rendered)", ErrRender, pg.qrModel)
 	}
 	level := coding.Level(pg.qrLevel - 48)
-	code, err := encodeQR(pg.qrData, level)
+	code, err := qrsymbol.Encode(pg.qrData, level)
 	if err != nil {
 		return fmt.Errorf("%w: QR code of %d bytes: %w", ErrRender, len(pg.qrData), err)
 	}

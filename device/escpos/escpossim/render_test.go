@@ -11,11 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/fiscald/fiscald/device/escpos"
 	"github.com/fiscald/fiscald/device/escpos/escpossim"
+	"github.com/fiscald/fiscald/internal/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -139,16 +137,8 @@ func TestQRRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(decoded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode QR from the rendered receipt: %v", err)
-	}
-	if res.GetText() != rksvPayload {
-		t.Errorf("QR text = %q\nwant       %q", res.GetText(), rksvPayload)
+	if got := goldentest.ScanQR(t, decoded); got != rksvPayload {
+		t.Errorf("QR text = %q\nwant       %q", got, rksvPayload)
 	}
 }
 
@@ -226,23 +216,9 @@ func TestQRDecodable(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%d bytes, module %d: %v", len(payload), module, err)
 			}
-			if got := decodeQR(t, img); got != payload {
+			if got := goldentest.ScanQR(t, img); got != payload {
 				t.Errorf("%d bytes, module %d: decoded %q", len(payload), module, got)
 			}
 		}
 	}
-}
-
-// decodeQR decodes the QR code in img, or returns the error text.
-func decodeQR(t *testing.T, img image.Image) string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	return res.GetText()
 }

@@ -1,4 +1,8 @@
-package escpossim
+// Package qrsymbol encodes QR codes the way a careful encoder does: the
+// smallest version that holds the data and the mask with the lowest
+// penalty score. Both the digital receipt and the printer simulator draw
+// their symbols from it, so the two agree module for module.
+package qrsymbol
 
 import (
 	"errors"
@@ -7,25 +11,20 @@ import (
 	"rsc.io/qr/coding"
 )
 
-// encodeQR encodes data as a model 2 QR symbol at level, in the smallest
-// version that holds it, with the mask a printer would choose: the one
-// with the lowest penalty score of ISO/IEC 18004 §8.8.2. rsc.io/qr's own
-// Encode always takes mask 0, whose symbols can contain finder-like
-// patterns that make decoders miss the real ones.
-func encodeQR(data []byte, level coding.Level) (*coding.Code, error) {
-	var enc coding.Encoding
-	switch text := string(data); {
-	case coding.Num(text).Check() == nil:
-		enc = coding.Num(text)
-	case coding.Alpha(text).Check() == nil:
-		enc = coding.Alpha(text)
-	default:
-		enc = coding.String(text)
-	}
+// ErrTooLong is returned for data that no QR version holds at the level.
+var ErrTooLong = errors.New("data too long for a QR symbol")
+
+// Encode encodes data as a model 2 QR symbol at level, in the smallest
+// version that holds it, with the mask of the lowest penalty score of
+// ISO/IEC 18004 §8.8.2 (what a printer chooses). rsc.io/qr's own Encode
+// always takes mask 0, whose symbols can contain finder-like patterns
+// that make decoders miss the real ones.
+func Encode(data []byte, level coding.Level) (*coding.Code, error) {
+	enc := encoding(string(data))
 	v := coding.Version(coding.MinVersion)
 	for ; enc.Bits(v) > v.DataBytes(level)*8; v++ {
 		if v == coding.MaxVersion {
-			return nil, errors.New("data too long for a QR symbol")
+			return nil, ErrTooLong
 		}
 	}
 	var best *coding.Code
@@ -44,6 +43,19 @@ func encodeQR(data []byte, level coding.Level) (*coding.Code, error) {
 		}
 	}
 	return best, nil
+}
+
+// encoding is the densest mode that holds text: digits, the alphanumeric
+// set, or bytes.
+func encoding(text string) coding.Encoding {
+	switch {
+	case coding.Num(text).Check() == nil:
+		return coding.Num(text)
+	case coding.Alpha(text).Check() == nil:
+		return coding.Alpha(text)
+	default:
+		return coding.String(text)
+	}
 }
 
 // penalty is the score of ISO/IEC 18004 §8.8.2: runs of five or more
