@@ -21,11 +21,9 @@ var ErrTooLong = errors.New("data too long for a QR symbol")
 // that make decoders miss the real ones.
 func Encode(data []byte, level coding.Level) (*coding.Code, error) {
 	enc := encoding(string(data))
-	v := coding.Version(coding.MinVersion)
-	for ; enc.Bits(v) > v.DataBytes(level)*8; v++ {
-		if v == coding.MaxVersion {
-			return nil, ErrTooLong
-		}
+	v, err := version(enc, level)
+	if err != nil {
+		return nil, err
 	}
 	var best *coding.Code
 	bestScore := 0
@@ -43,6 +41,23 @@ func Encode(data []byte, level coding.Level) (*coding.Code, error) {
 		}
 	}
 	return best, nil
+}
+
+// Size is the side in modules of the symbol Encode makes of data, without
+// encoding it: what a layout needs to measure.
+func Size(data []byte, level coding.Level) (int, error) {
+	v, err := version(encoding(string(data)), level)
+	return 17 + 4*int(v), err
+}
+
+// version is the smallest version that holds enc at level.
+func version(enc coding.Encoding, level coding.Level) (coding.Version, error) {
+	for v := coding.Version(coding.MinVersion); v <= coding.MaxVersion; v++ {
+		if enc.Bits(v) <= v.DataBytes(level)*8 {
+			return v, nil
+		}
+	}
+	return 0, ErrTooLong
 }
 
 // encoding is the densest mode that holds text: digits, the alphanumeric

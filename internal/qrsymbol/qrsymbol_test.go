@@ -41,6 +41,9 @@ func TestEncodeDecodes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%q at %v: %v", p, level, err)
 			}
+			if n, err := Size([]byte(p), level); err != nil || n != c.Size {
+				t.Errorf("%q at %v: Size = %d, %v; the symbol has %d", p, level, n, err, c.Size)
+			}
 			res, err := decoder.NewDecoder().DecodeBoolMapWithoutHint(modules(c))
 			if err != nil || res.GetText() != p {
 				t.Fatalf("%q at %v does not read back: %v", p, level, err)
@@ -68,8 +71,16 @@ func TestEncodeDecodes(t *testing.T) {
 }
 
 func TestEncodeTooLong(t *testing.T) {
-	if _, err := Encode([]byte(strings.Repeat("x", 3000)), coding.M); !errors.Is(err, ErrTooLong) {
+	long := []byte(strings.Repeat("x", 3000))
+	if _, err := Encode(long, coding.M); !errors.Is(err, ErrTooLong) {
 		t.Errorf("Encode = %v, want ErrTooLong", err)
+	}
+	if _, err := Size(long, coding.M); !errors.Is(err, ErrTooLong) {
+		t.Errorf("Size = %v, want ErrTooLong", err)
+	}
+	// 2331 bytes are the most a version 40 symbol holds at level M.
+	if n, err := Size([]byte(strings.Repeat("x", 2331)), coding.M); err != nil || n != 177 {
+		t.Errorf("Size of 2331 bytes = %d, %v; want 177", n, err)
 	}
 }
 

@@ -256,12 +256,12 @@ func (l *layout) signatures(pos Position) {
 // qr adds a QR line, or the payload as text when it is too long for a QR
 // code: the code must reach the customer in some readable form.
 func (l *layout) qr(payload string) {
-	code, err := qrsymbol.Encode([]byte(payload), coding.M)
+	size, err := qrsymbol.Size([]byte(payload), coding.M)
 	if err != nil {
 		l.add(Line{Text: clean(payload), Align: AlignCenter})
 		return
 	}
-	l.out = append(l.out, Line{Kind: LineQR, QR: QRCode{Payload: payload, ModuleSize: moduleSize(code.Size, l.cols*dotsPerColumn), Level: 'M'}})
+	l.out = append(l.out, Line{Kind: LineQR, QR: QRCode{Payload: payload, ModuleSize: moduleSize(size, l.cols*dotsPerColumn), Level: 'M'}})
 }
 
 // moduleSize fits a code of n modules plus its quiet zone into three
